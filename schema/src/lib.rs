@@ -1,0 +1,17 @@
+//! The thin shared schema crate: ids, the enums that mirror the Postgres enums, tenant
+//! scoping, and the migration runner over `sql/`.
+
+mod enums;
+mod ids;
+mod migrate;
+mod pg_error;
+mod tenant;
+
+pub use enums::{
+    AssignmentStatus, CampaignStatus, EventType, GdprRequestStatus, GdprRequestType, JobStatus,
+    LeadStatus, PgEnum, ValidationStatus,
+};
+pub use ids::{CampaignId, ContactId, OrganizationId};
+pub use migrate::{MIGRATIONS, MigrateError, Migration, MigrationState, Migrator};
+pub use pg_error::describe_pg_error;
+pub use tenant::{APP_ROLE, ORGANIZATION_SETTING, begin_tenant};

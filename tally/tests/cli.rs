@@ -1,0 +1,177 @@
+//! The real `tally` binary: migrate against a fresh database, and the demo's lifecycle.
+
+// A panic in a test is a failed assertion with its message.
+#![allow(clippy::unwrap_used)]
+
+use std::io::{BufRead as _, BufReader};
+use std::path::PathBuf;
+use std::process::{Command, Stdio};
+use std::sync::mpsc;
+use std::time::Duration;
+
+use nix::sys::signal::{Signal, kill};
+use nix::unistd::Pid;
+use testkit::TestDb;
+
+const TALLY: &str = env!("CARGO_BIN_EXE_tally");
+
+fn tally(args: &[&str], database_url: Option<&str>) -> (bool, String, String) {
+    let mut cmd = Command::new(TALLY);
+    cmd.args(args)
+        .env_remove("DATABASE_URL")
+        .env("TALLY_LOG", "warn");
+    if let Some(url) = database_url {
+        cmd.env("DATABASE_URL", url);
+    }
+    let out = cmd.output().expect("tally runs");
+    (
+        out.status.success(),
+        String::from_utf8_lossy(&out.stdout).into_owned(),
+        String::from_utf8_lossy(&out.stderr).into_owned(),
+    )
+}
+
+#[tokio::test]
+async fn migrate_applies_reports_and_rolls_back() {
+    let db = TestDb::empty().await;
+    let url = db.connection_string();
+    let count = schema::MIGRATIONS.len();
+
+    let (ok, out, err) = tally(&["migrate"], Some(&url));
+    assert!(ok, "{err}");
+    assert!(
+        out.contains(&format!("applied {count} migration(s)")),
+        "{out}"
+    );
+
+    let (ok, out, err) = tally(&["migrate", "up"], Some(&url));
+    assert!(ok, "{err}");
+    assert!(out.contains("up to date"), "{out}");
+
+    let (ok, out, _) = tally(&["migrate", "status"], Some(&url));
+    assert!(ok);
+    assert_eq!(
+        out.lines().filter(|l| l.ends_with("applied")).count(),
+        count,
+        "{out}"
+    );
+
+    // The flag works after the sub-action too, and wins over the environment.
+    let (ok, out, err) = tally(
+        &["migrate", "down", "--to", "0", "--database-url", &url],
+        Some("host=/nonexistent dbname=nowhere"),
+    );
+    assert!(ok, "{err}");
+    assert!(
+        out.contains(&format!("rolled back {count} migration(s)")),
+        "{out}"
+    );
+
+    let (ok, out, _) = tally(&["migrate", "status"], Some(&url));
+    assert!(ok);
+    assert_eq!(
+        out.lines().filter(|l| l.ends_with("pending")).count(),
+        count,
+        "{out}"
+    );
+}
+
+#[test]
+fn migrate_without_a_database_says_how_to_give_one() {
+    let (ok, _, err) = tally(&["migrate"], None);
+    assert!(!ok);
+    assert!(
+        err.contains("DATABASE_URL") && err.contains("--database-url"),
+        "{err}"
+    );
+}
+
+#[test]
+fn demo_with_a_wrong_bindir_names_it_and_the_fix() {
+    let (ok, _, err) = tally(&["demo", "--pg-bindir", "/nonexistent-pg"], None);
+    assert!(!ok);
+    assert!(
+        err.contains("/nonexistent-pg") && err.contains("initdb"),
+        "{err}"
+    );
+}
+
+/// Reads lines from the demo's stdout until `pred` matches one, or times out.
+fn read_until(
+    lines: &mpsc::Receiver<String>,
+    seen: &mut Vec<String>,
+    pred: impl Fn(&str) -> bool,
+) -> bool {
+    loop {
+        match lines.recv_timeout(Duration::from_secs(120)) {
+            Ok(line) => {
+                let hit = pred(&line);
+                seen.push(line);
+                if hit {
+                    return true;
+                }
+            }
+            Err(_) => return false,
+        }
+    }
+}
+
+#[test]
+fn demo_shows_the_schema_and_stops_cleanly_on_ctrl_c() {
+    let mut child = Command::new(TALLY)
+        .args(["demo", "--premake-days", "3"])
+        .env("TALLY_LOG", "warn")
+        .stdout(Stdio::piped())
+        .stderr(Stdio::inherit())
+        .spawn()
+        .expect("tally demo starts");
+    let stdout = child.stdout.take().expect("piped");
+    let (tx, lines) = mpsc::channel();
+    std::thread::spawn(move || {
+        for line in BufReader::new(stdout).lines().map_while(Result::ok) {
+            if tx.send(line).is_err() {
+                break;
+            }
+        }
+    });
+
+    let mut seen = Vec::new();
+    let ready = read_until(&lines, &mut seen, |l| l.contains("press Ctrl-C"));
+    assert!(ready, "the demo never became ready:\n{}", seen.join("\n"));
+    let text = seen.join("\n");
+    for table in [
+        "events",
+        "organizations",
+        "audit_logs",
+        "campaign_contact_assignments",
+    ] {
+        assert!(
+            seen.iter()
+                .any(|l| l.trim_start().starts_with(&format!("{table} "))),
+            "table {table} not listed:\n{text}"
+        );
+    }
+    let partitions = seen
+        .iter()
+        .filter(|l| l.trim_start().starts_with("events_p"))
+        .count();
+    assert_eq!(partitions, 3, "{text}");
+    let psql = seen
+        .iter()
+        .find(|l| l.starts_with("connect with:"))
+        .expect("a psql command is printed");
+    let dir = PathBuf::from(
+        psql.split_whitespace()
+            .skip_while(|w| *w != "-h")
+            .nth(1)
+            .expect("psql -h <dir>"),
+    );
+    assert!(dir.exists(), "{} missing while running", dir.display());
+
+    kill(Pid::from_raw(child.id() as i32), Signal::SIGINT).expect("signal the demo");
+    let stopped = read_until(&lines, &mut seen, |l| l.starts_with("stopped;"));
+    let status = child.wait().expect("demo exits");
+    assert!(status.success(), "{status}:\n{}", seen.join("\n"));
+    assert!(stopped, "{}", seen.join("\n"));
+    assert!(!dir.exists(), "{} left behind", dir.display());
+}

@@ -1,0 +1,254 @@
+//! Dev-only test harness: a throwaway PostgreSQL cluster per test process (started from
+//! the machine's server binaries, or the server `TEST_DATABASE_URL` names) and a fresh,
+//! fully migrated database for every test.
+//!
+//! The migrated schema is built once into a template database whose name carries the
+//! migrations' checksum, so each test's database is a cheap `CREATE DATABASE ... TEMPLATE`.
+
+use std::str::FromStr;
+use std::sync::atomic::{AtomicU32, Ordering};
+use std::time::{SystemTime, UNIX_EPOCH};
+
+use localpg::{Cluster, ClusterOptions};
+use schema::Migrator;
+use tokio::sync::OnceCell;
+use tokio_postgres::{Client, Config, NoTls};
+
+/// Points the tests at an existing server instead of a throwaway cluster: a URL or
+/// key=value string whose database is used to create and drop the test databases.
+pub const TEST_DATABASE_URL: &str = "TEST_DATABASE_URL";
+
+/// The server every test of this process shares.
+struct Server {
+    /// Connection settings for the administrative database.
+    admin: Config,
+    /// Name of the migrated template database.
+    template: String,
+    /// Keeps the throwaway cluster alive for the life of the process; the cluster's
+    /// watchdog removes it when the process exits.
+    _cluster: Option<Cluster>,
+}
+
+static SERVER: OnceCell<Server> = OnceCell::const_new();
+static COUNTER: AtomicU32 = AtomicU32::new(0);
+
+async fn server() -> &'static Server {
+    SERVER
+        .get_or_init(|| async {
+            match start().await {
+                Ok(server) => server,
+                Err(e) => panic!("testkit: cannot provide a test database: {e}"),
+            }
+        })
+        .await
+}
+
+async fn start() -> Result<Server, String> {
+    let (admin, cluster) = match std::env::var(TEST_DATABASE_URL) {
+        Ok(url) => {
+            let config = Config::from_str(&url).map_err(|e| {
+                format!("{TEST_DATABASE_URL} is not a valid connection string: {e}")
+            })?;
+            (config, None)
+        }
+        Err(_) => {
+            let cluster =
+                tokio::task::spawn_blocking(|| Cluster::start(&ClusterOptions::default()))
+                    .await
+                    .map_err(|e| format!("starting the local cluster panicked: {e}"))?
+                    .map_err(|e| e.to_string())?;
+            let config = Config::from_str(&cluster.connection_string("postgres"))
+                .map_err(|e| e.to_string())?;
+            (config, Some(cluster))
+        }
+    };
+    let template = template_name();
+    build_template(&admin, &template).await?;
+    Ok(Server {
+        admin,
+        template,
+        _cluster: cluster,
+    })
+}
+
+/// `tally_tpl_<checksum>`: one template per distinct set of migrations, reused by later
+/// runs against the same external server and rebuilt when a migration changes.
+fn template_name() -> String {
+    format!("tally_tpl_{}", &Migrator::default().fingerprint()[..16])
+}
+
+async fn build_template(admin: &Config, template: &str) -> Result<(), String> {
+    let client = connect(admin).await?;
+    // Serialises test processes that share an external server.
+    client
+        .execute("SELECT pg_advisory_lock(7461616)", &[])
+        .await
+        .map_err(|e| pg("taking the template lock", &e))?;
+    let exists = client
+        .query_opt("SELECT 1 FROM pg_database WHERE datname = $1", &[&template])
+        .await
+        .map_err(|e| pg("looking for the template", &e))?
+        .is_some();
+    if !exists {
+        let building = format!("{template}_building");
+        // A half-built template from a crashed run is discarded.
+        for sql in [
+            format!("DROP DATABASE IF EXISTS {building} WITH (FORCE)"),
+            format!("CREATE DATABASE {building} TEMPLATE template0"),
+        ] {
+            client.batch_execute(&sql).await.map_err(|e| pg(&sql, &e))?;
+        }
+        {
+            let mut config = admin.clone();
+            config.dbname(&building);
+            let mut db = connect(&config).await?;
+            Migrator::default()
+                .up(&mut db)
+                .await
+                .map_err(|e| format!("migrating the template database: {e}"))?;
+        }
+        client
+            .batch_execute(&format!("ALTER DATABASE {building} RENAME TO {template}"))
+            .await
+            .map_err(|e| pg("renaming the template", &e))?;
+    }
+    client
+        .execute("SELECT pg_advisory_unlock(7461616)", &[])
+        .await
+        .map_err(|e| pg("releasing the template lock", &e))?;
+    Ok(())
+}
+
+async fn connect(config: &Config) -> Result<Client, String> {
+    let (client, connection) = config
+        .connect(NoTls)
+        .await
+        .map_err(|e| pg(&format!("connecting to {:?}", config.get_dbname()), &e))?;
+    tokio::spawn(connection);
+    Ok(client)
+}
+
+fn pg(what: &str, error: &tokio_postgres::Error) -> String {
+    format!("{what}: {}", schema::describe_pg_error(error))
+}
+
+fn unique_name(kind: &str) -> String {
+    let nanos = SystemTime::now()
+        .duration_since(UNIX_EPOCH)
+        .map(|d| d.subsec_nanos())
+        .unwrap_or(0);
+    format!(
+        "tally_{kind}_{}_{}_{nanos:x}",
+        std::process::id(),
+        COUNTER.fetch_add(1, Ordering::Relaxed)
+    )
+}
+
+/// A database of its own for one test; dropped with it.
+#[derive(Debug)]
+pub struct TestDb {
+    name: String,
+    config: Config,
+    admin: Config,
+}
+
+impl TestDb {
+    /// A fresh database with every migration applied.
+    pub async fn migrated() -> TestDb {
+        let server = server().await;
+        TestDb::create(server, &server.template).await
+    }
+
+    /// A fresh, empty database (no migrations), for testing the migrations themselves.
+    pub async fn empty() -> TestDb {
+        TestDb::create(server().await, "template0").await
+    }
+
+    async fn create(server: &Server, template: &str) -> TestDb {
+        let name = unique_name("test");
+        let admin = connect(&server.admin)
+            .await
+            .unwrap_or_else(|e| panic!("{e}"));
+        admin
+            .batch_execute(&format!("CREATE DATABASE {name} TEMPLATE {template}"))
+            .await
+            .unwrap_or_else(|e| panic!("{}", pg(&format!("creating test database {name}"), &e)));
+        let mut config = server.admin.clone();
+        config.dbname(&name);
+        TestDb {
+            name,
+            config,
+            admin: server.admin.clone(),
+        }
+    }
+
+    /// The database's name.
+    pub fn name(&self) -> &str {
+        &self.name
+    }
+
+    /// Connection settings for this database as the server's administrative user.
+    pub fn config(&self) -> &Config {
+        &self.config
+    }
+
+    /// A key=value connection string for this database, usable as `DATABASE_URL`.
+    pub fn connection_string(&self) -> String {
+        let mut parts = Vec::new();
+        if let Some(host) = self.config.get_hosts().first() {
+            match host {
+                tokio_postgres::config::Host::Tcp(h) => parts.push(format!("host={h}")),
+                tokio_postgres::config::Host::Unix(p) => {
+                    parts.push(format!("host={}", p.display()))
+                }
+            }
+        }
+        if let Some(port) = self.config.get_ports().first() {
+            parts.push(format!("port={port}"));
+        }
+        if let Some(user) = self.config.get_user() {
+            parts.push(format!("user={user}"));
+        }
+        if let Some(password) = self.config.get_password() {
+            parts.push(format!("password={}", String::from_utf8_lossy(password)));
+        }
+        parts.push(format!("dbname={}", self.name));
+        parts.join(" ")
+    }
+
+    /// A new connection as the administrative user (a superuser on the local cluster).
+    pub async fn connect(&self) -> Client {
+        connect(&self.config)
+            .await
+            .unwrap_or_else(|e| panic!("{e}"))
+    }
+
+    /// A new connection as another login role (created by the test).
+    pub async fn connect_as(&self, user: &str, password: &str) -> Client {
+        let mut config = self.config.clone();
+        config.user(user).password(password);
+        connect(&config).await.unwrap_or_else(|e| panic!("{e}"))
+    }
+}
+
+impl Drop for TestDb {
+    fn drop(&mut self) {
+        let admin = self.admin.clone();
+        let sql = format!("DROP DATABASE IF EXISTS {} WITH (FORCE)", self.name);
+        // Drop runs inside the test's runtime, which cannot be blocked on: use a thread.
+        let dropped = std::thread::spawn(move || {
+            let runtime = tokio::runtime::Builder::new_current_thread()
+                .enable_all()
+                .build()
+                .map_err(|e| e.to_string())?;
+            runtime.block_on(async {
+                let client = connect(&admin).await?;
+                client.batch_execute(&sql).await.map_err(|e| pg(&sql, &e))
+            })
+        })
+        .join();
+        if let Ok(Err(e)) = dropped {
+            eprintln!("testkit: could not drop test database {}: {e}", self.name);
+        }
+    }
+}
