@@ -98,19 +98,10 @@ async fn a_day_partition_is_created_idempotently_and_rows_land_in_it() {
         .get(0);
     assert_eq!(partitions, 1);
 
-    let landed: Vec<String> = client
-        .query(
-            "INSERT INTO events (event_id, organization_id, campaign_id, contact_id, event_type, occurred_at)
+    let landed: Vec<String> = testkit::column(&client, "INSERT INTO events (event_id, organization_id, campaign_id, contact_id, event_type, occurred_at)
              VALUES (gen_random_uuid(), 1, 1, 1, 'SENT', '2030-01-01 00:00:00+00'),
                     (gen_random_uuid(), 1, 1, 1, 'OPEN', '2030-01-01 23:59:59.999999+00')
-             RETURNING tableoid::regclass::text",
-            &[],
-        )
-        .await
-        .unwrap()
-        .iter()
-        .map(|r| r.get(0))
-        .collect();
+             RETURNING tableoid::regclass::text").await;
     assert_eq!(landed, vec![name.clone(), name]);
 
     // No DEFAULT partition: the next instant has nowhere to go.
@@ -164,17 +155,12 @@ async fn premake_creates_only_the_missing_days() {
         premake(-1).await.is_err(),
         "negative day counts are refused"
     );
-    let names: Vec<String> = client
-        .query(
-            "SELECT c.relname::text FROM pg_inherits i JOIN pg_class c ON c.oid = i.inhrelid
+    let names: Vec<String> = testkit::column(
+        &client,
+        "SELECT c.relname::text FROM pg_inherits i JOIN pg_class c ON c.oid = i.inhrelid
               WHERE i.inhparent = 'events'::regclass ORDER BY 1",
-            &[],
-        )
-        .await
-        .unwrap()
-        .iter()
-        .map(|r| r.get(0))
-        .collect();
+    )
+    .await;
     assert_eq!(
         names,
         ["events_p20300227", "events_p20300228", "events_p20300301"]

@@ -234,17 +234,12 @@ async fn rust_enums_mirror_the_postgres_enums() {
     assert_mirrors::<JobStatus>(&client).await;
 
     // Every enum in the database has a mirror.
-    let in_db: Vec<String> = client
-        .query(
-            "SELECT typname::text FROM pg_type t JOIN pg_namespace n ON n.oid = t.typnamespace
+    let in_db: Vec<String> = testkit::column(
+        &client,
+        "SELECT typname::text FROM pg_type t JOIN pg_namespace n ON n.oid = t.typnamespace
               WHERE n.nspname = 'public' AND t.typtype = 'e' ORDER BY 1",
-            &[],
-        )
-        .await
-        .unwrap()
-        .iter()
-        .map(|r| r.get(0))
-        .collect();
+    )
+    .await;
     let mut mirrored = vec![
         EventType::PG_TYPE,
         ValidationStatus::PG_TYPE,
@@ -270,9 +265,9 @@ async fn rust_enums_mirror_the_postgres_enums() {
 async fn every_table_with_updated_at_touches_it_on_update() {
     let db = TestDb::migrated().await;
     let client = db.connect().await;
-    let missing: Vec<String> = client
-        .query(
-            "SELECT c.relname::text
+    let missing: Vec<String> = testkit::column(
+        &client,
+        "SELECT c.relname::text
                FROM pg_attribute a
                JOIN pg_class c ON c.oid = a.attrelid
                JOIN pg_namespace n ON n.oid = c.relnamespace
@@ -281,13 +276,8 @@ async fn every_table_with_updated_at_touches_it_on_update() {
                 AND NOT EXISTS (SELECT 1 FROM pg_trigger t
                                  WHERE t.tgrelid = c.oid AND t.tgname = 'touch_updated_at')
               ORDER BY 1",
-            &[],
-        )
-        .await
-        .unwrap()
-        .iter()
-        .map(|r| r.get(0))
-        .collect();
+    )
+    .await;
     assert!(
         missing.is_empty(),
         "tables with updated_at but no trigger: {missing:?}"

@@ -68,44 +68,39 @@ async fn tables(client: &Client) -> Vec<Table> {
         .collect()
 }
 
-/// Runs `sql` as the application role for `org` (or no organization) in a transaction
-/// that is rolled back, returning the affected row count or the error.
+/// A transaction as the application role with `org` as the tenant (or none set).
+async fn app_tx(client: &mut Client, org: Option<i64>) -> tokio_postgres::Transaction<'_> {
+    let tx = client.transaction().await.unwrap();
+    tx.batch_execute(&format!("SET LOCAL ROLE {APP_ROLE}"))
+        .await
+        .unwrap();
+    if let Some(org) = org {
+        tx.execute(
+            "SELECT set_config('tally.organization_id', $1, true)",
+            &[&org.to_string()],
+        )
+        .await
+        .unwrap();
+    }
+    tx
+}
+
+/// Runs `sql` as the application role for `org` in a transaction that is rolled back,
+/// returning the affected row count or the error.
 async fn as_app(
     client: &mut Client,
     org: Option<i64>,
     sql: &str,
     params: &[&(dyn tokio_postgres::types::ToSql + Sync)],
 ) -> Result<u64, tokio_postgres::Error> {
-    let tx = client.transaction().await.unwrap();
-    tx.batch_execute(&format!("SET LOCAL ROLE {APP_ROLE}"))
-        .await
-        .unwrap();
-    if let Some(org) = org {
-        tx.execute(
-            "SELECT set_config('tally.organization_id', $1, true)",
-            &[&org.to_string()],
-        )
-        .await
-        .unwrap();
-    }
+    let tx = app_tx(client, org).await;
     let result = tx.execute(sql, params).await;
     tx.rollback().await.ok();
     result
 }
 
 async fn count_as_app(client: &mut Client, org: Option<i64>, sql: &str) -> i64 {
-    let tx = client.transaction().await.unwrap();
-    tx.batch_execute(&format!("SET LOCAL ROLE {APP_ROLE}"))
-        .await
-        .unwrap();
-    if let Some(org) = org {
-        tx.execute(
-            "SELECT set_config('tally.organization_id', $1, true)",
-            &[&org.to_string()],
-        )
-        .await
-        .unwrap();
-    }
+    let tx = app_tx(client, org).await;
     let n = tx
         .query_one(sql, &[])
         .await
@@ -330,20 +325,8 @@ async fn users_are_visible_only_through_a_membership_of_the_organization() {
     let db = TestDb::migrated().await;
     let mut client = db.connect().await;
     client.batch_execute(FIXTURE).await.unwrap();
-    let tx = client.transaction().await.unwrap();
-    tx.batch_execute(&format!("SET LOCAL ROLE {APP_ROLE}"))
-        .await
-        .unwrap();
-    tx.execute("SELECT set_config('tally.organization_id', '1', true)", &[])
-        .await
-        .unwrap();
-    let ids: Vec<i64> = tx
-        .query("SELECT id FROM users ORDER BY id", &[])
-        .await
-        .unwrap()
-        .iter()
-        .map(|r| r.get(0))
-        .collect();
+    let tx = app_tx(&mut client, Some(1)).await;
+    let ids: Vec<i64> = testkit::column(&tx, "SELECT id FROM users ORDER BY id").await;
     // Alice is in organization 1, Bob only in 2, Carol in both.
     assert_eq!(ids, vec![1, 3]);
     let n = tx
@@ -388,13 +371,7 @@ async fn begin_tenant_scopes_a_transaction_to_one_organization() {
         let tx = begin_tenant(&mut client, OrganizationId(org))
             .await
             .unwrap();
-        let names: Vec<String> = tx
-            .query("SELECT name FROM campaigns", &[])
-            .await
-            .unwrap()
-            .iter()
-            .map(|r| r.get(0))
-            .collect();
+        let names: Vec<String> = testkit::column(&tx, "SELECT name FROM campaigns").await;
         assert_eq!(names, vec![expected.to_owned()]);
         tx.commit().await.unwrap();
     }

@@ -252,3 +252,17 @@ impl Drop for TestDb {
         }
     }
 }
+
+/// Runs `sql` and returns its first column, panicking with the server's full message.
+pub async fn column<T>(client: &impl tokio_postgres::GenericClient, sql: &str) -> Vec<T>
+where
+    T: for<'a> tokio_postgres::types::FromSql<'a>,
+{
+    client
+        .query(sql, &[])
+        .await
+        .unwrap_or_else(|e| panic!("{}", pg(sql, &e)))
+        .iter()
+        .map(|row| row.get(0))
+        .collect()
+}
