@@ -15,10 +15,13 @@ pub trait PgEnum: Sized + Copy + 'static {
 macro_rules! pg_enum {
     ($(#[$doc:meta])* $name:ident = $pg:tt { $($(#[$vdoc:meta])* $variant:ident = $label:tt),+ $(,)? }) => {
         $(#[$doc])*
-        #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, PartialOrd, Ord, ToSql, FromSql)]
+        #[derive(
+            Debug, Clone, Copy, PartialEq, Eq, Hash, PartialOrd, Ord, ToSql, FromSql,
+            serde::Serialize, serde::Deserialize,
+        )]
         #[postgres(name = $pg)]
         pub enum $name {
-            $($(#[$vdoc])* #[postgres(name = $label)] $variant),+
+            $($(#[$vdoc])* #[postgres(name = $label)] #[serde(rename = $label)] $variant),+
         }
 
         impl PgEnum for $name {

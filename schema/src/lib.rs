@@ -1,7 +1,8 @@
-//! The thin shared schema crate: ids, the enums that mirror the Postgres enums, tenant
-//! scoping, and the migration runner over `sql/`.
+//! The thin shared schema crate: ids, the enums that mirror the Postgres enums, the
+//! `Event` type, tenant scoping, and the migration runner over `sql/`.
 
 mod enums;
+mod event;
 mod ids;
 mod migrate;
 mod pg_error;
@@ -11,6 +12,7 @@ pub use enums::{
     AssignmentStatus, CampaignStatus, EventType, GdprRequestStatus, GdprRequestType, JobStatus,
     LeadStatus, PgEnum, ValidationStatus,
 };
+pub use event::Event;
 pub use ids::{CampaignId, ContactId, OrganizationId};
 pub use migrate::{MIGRATIONS, MigrateError, Migration, MigrationState, Migrator};
 pub use pg_error::describe_pg_error;

@@ -1,0 +1,1159 @@
+//! Wire format decoding and validation: one Kafka record value (a JSON object) into a
+//! [`schema::Event`], or a [`Rejection`] carrying the reason code stored in
+//! `dead_letters.reason`.
+//!
+//! One pass over the bytes with a hand-written serde visitor: no `serde_json::Value`
+//! intermediate, strings borrowed from the payload when they have no escapes, and
+//! `event_data` captured verbatim as a `RawValue`. `docs/events.md` documents the rules.
+//!
+//! When a record breaks several rules, one reason wins, in this order: payload too large
+//! (nothing is parsed), malformed JSON, the first bad field in the record's own order
+//! (invalid field, unknown event type, event data too large), missing fields, and last
+//! the time window. The rest of the record is still read after a bad field, so the
+//! organization is reported whenever it can be read.
+
+use std::borrow::Cow;
+use std::collections::HashSet;
+use std::fmt;
+use std::net::IpAddr;
+
+use chrono::{DateTime, SecondsFormat, TimeDelta, Utc};
+use serde::Deserializer as _;
+use serde::de::{self, Deserialize, IgnoredAny, MapAccess, SeqAccess, Visitor};
+use serde_json::value::RawValue;
+use uuid::Uuid;
+
+use schema::{CampaignId, ContactId, Event, EventType, OrganizationId, PgEnum};
+
+/// Longest bad value quoted in a rejection's detail, in characters.
+const DETAIL_VALUE_CHARS: usize = 120;
+
+/// Limits a record must respect; the defaults suit production.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct Limits {
+    /// Oldest accepted `occurred_at`, before the decoder's `now` (default 730 days: the
+    /// archive horizon, whose partitions no longer exist).
+    pub max_age: TimeDelta,
+    /// Furthest accepted `occurred_at` after `now` (default 1 day: clock skew).
+    pub max_ahead: TimeDelta,
+    /// Largest accepted `event_data`, in bytes of its JSON text (default 16 KiB).
+    pub max_event_data_bytes: usize,
+    /// Largest accepted record value, in bytes (default 64 KiB); checked before parsing.
+    pub max_payload_bytes: usize,
+}
+
+impl Default for Limits {
+    fn default() -> Self {
+        Limits {
+            max_age: TimeDelta::days(730),
+            max_ahead: TimeDelta::days(1),
+            max_event_data_bytes: 16 * 1024,
+            max_payload_bytes: 64 * 1024,
+        }
+    }
+}
+
+/// Why a record was refused: stable snake_case codes stored in `dead_letters.reason`
+/// and used as a metrics label.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, PartialOrd, Ord)]
+pub enum Reason {
+    /// Not valid JSON, not a JSON object, or trailing bytes after it.
+    MalformedJson,
+    /// A required field is absent.
+    MissingField,
+    /// A field has the wrong type or an invalid value, or appears twice.
+    InvalidField,
+    /// `event_type` is a string that names no known event type.
+    UnknownEventType,
+    /// `occurred_at` is outside the accepted time window.
+    OutOfWindow,
+    /// `event_data` is longer than the limit.
+    EventDataTooLarge,
+    /// The whole record value is longer than the limit.
+    PayloadTooLarge,
+    /// The organization does not exist.
+    UnknownOrganization,
+    /// The campaign does not exist in the event's organization.
+    UnknownCampaign,
+    /// Postgres refused the row (found by splitting the batch).
+    RejectedByDatabase,
+}
+
+impl Reason {
+    /// Every reason, in declaration order.
+    pub const ALL: &[Reason] = &[
+        Reason::MalformedJson,
+        Reason::MissingField,
+        Reason::InvalidField,
+        Reason::UnknownEventType,
+        Reason::OutOfWindow,
+        Reason::EventDataTooLarge,
+        Reason::PayloadTooLarge,
+        Reason::UnknownOrganization,
+        Reason::UnknownCampaign,
+        Reason::RejectedByDatabase,
+    ];
+
+    /// The stable code stored in `dead_letters.reason`.
+    pub fn as_str(self) -> &'static str {
+        match self {
+            Reason::MalformedJson => "malformed_json",
+            Reason::MissingField => "missing_field",
+            Reason::InvalidField => "invalid_field",
+            Reason::UnknownEventType => "unknown_event_type",
+            Reason::OutOfWindow => "out_of_window",
+            Reason::EventDataTooLarge => "event_data_too_large",
+            Reason::PayloadTooLarge => "payload_too_large",
+            Reason::UnknownOrganization => "unknown_organization",
+            Reason::UnknownCampaign => "unknown_campaign",
+            Reason::RejectedByDatabase => "rejected_by_database",
+        }
+    }
+}
+
+impl fmt::Display for Reason {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.write_str(self.as_str())
+    }
+}
+
+/// A refused record: why, a human detail naming the field and the bad value (values
+/// truncated to about 120 characters), and the organization when it could be read.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Rejection {
+    /// The reason code.
+    pub reason: Reason,
+    /// What was wrong, for the operator reading `dead_letters.detail`.
+    pub detail: String,
+    /// The record's organization, when it was read before or despite the failure.
+    pub organization_id: Option<i64>,
+}
+
+impl fmt::Display for Rejection {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        write!(f, "{}: {}", self.reason, self.detail)
+    }
+}
+
+impl std::error::Error for Rejection {}
+
+/// A record that passed: the event and how many unknown top-level fields were ignored.
+#[derive(Debug, Clone)]
+pub struct Decoded {
+    /// The validated event.
+    pub event: Event,
+    /// Top-level fields the wire format does not define, skipped.
+    pub unknown_fields: u32,
+}
+
+/// Decodes and validates one record value against `limits`, with `now` as the reference
+/// for the time window.
+pub fn decode(payload: &[u8], limits: &Limits, now: DateTime<Utc>) -> Result<Decoded, Rejection> {
+    if payload.len() > limits.max_payload_bytes {
+        return Err(Rejection {
+            reason: Reason::PayloadTooLarge,
+            detail: format!(
+                "payload is {} bytes, over the limit of {} bytes",
+                payload.len(),
+                limits.max_payload_bytes
+            ),
+            organization_id: None,
+        });
+    }
+    let mut fields = Fields::new(limits.max_event_data_bytes);
+    let mut de = serde_json::Deserializer::from_slice(payload);
+    let parsed = (&mut de)
+        .deserialize_map(Record {
+            fields: &mut fields,
+        })
+        .and_then(|()| de.end());
+    if let Err(e) = parsed {
+        return Err(Rejection {
+            reason: Reason::MalformedJson,
+            detail: truncate_chars(&e.to_string(), 2 * DETAIL_VALUE_CHARS).into_owned(),
+            organization_id: fields.organization_id.map(|o| o.0),
+        });
+    }
+    fields.finish(limits, now)
+}
+
+/// The fields the wire format defines, in the order `docs/events.md` lists them.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+enum Field {
+    EventId,
+    OrganizationId,
+    CampaignId,
+    ContactId,
+    EventType,
+    OccurredAt,
+    IpAddress,
+    EventData,
+}
+
+impl Field {
+    const ALL: [Field; 8] = [
+        Field::EventId,
+        Field::OrganizationId,
+        Field::CampaignId,
+        Field::ContactId,
+        Field::EventType,
+        Field::OccurredAt,
+        Field::IpAddress,
+        Field::EventData,
+    ];
+
+    fn name(self) -> &'static str {
+        match self {
+            Field::EventId => "event_id",
+            Field::OrganizationId => "organization_id",
+            Field::CampaignId => "campaign_id",
+            Field::ContactId => "contact_id",
+            Field::EventType => "event_type",
+            Field::OccurredAt => "occurred_at",
+            Field::IpAddress => "ip_address",
+            Field::EventData => "event_data",
+        }
+    }
+
+    fn from_name(name: &str) -> Option<Field> {
+        Some(match name {
+            "event_id" => Field::EventId,
+            "organization_id" => Field::OrganizationId,
+            "campaign_id" => Field::CampaignId,
+            "contact_id" => Field::ContactId,
+            "event_type" => Field::EventType,
+            "occurred_at" => Field::OccurredAt,
+            "ip_address" => Field::IpAddress,
+            "event_data" => Field::EventData,
+            _ => return None,
+        })
+    }
+
+    fn required(self) -> bool {
+        !matches!(self, Field::IpAddress | Field::EventData)
+    }
+
+    fn bit(self) -> u8 {
+        1 << (self as u8)
+    }
+}
+
+/// What has been read so far, and the first problem found.
+struct Fields {
+    max_event_data_bytes: usize,
+    event_id: Option<Uuid>,
+    organization_id: Option<OrganizationId>,
+    campaign_id: Option<CampaignId>,
+    contact_id: Option<ContactId>,
+    event_type: Option<EventType>,
+    occurred_at: Option<DateTime<Utc>>,
+    ip_address: Option<IpAddr>,
+    event_data: Option<Box<RawValue>>,
+    /// `Field::bit`s of the fields met, to refuse a repeat.
+    seen: u8,
+    /// Names of unknown fields met, to refuse a repeat; allocated only when there are any.
+    unknown: HashSet<String>,
+    unknown_fields: u32,
+    problem: Option<(Reason, String)>,
+}
+
+impl Fields {
+    fn new(max_event_data_bytes: usize) -> Fields {
+        Fields {
+            max_event_data_bytes,
+            event_id: None,
+            organization_id: None,
+            campaign_id: None,
+            contact_id: None,
+            event_type: None,
+            occurred_at: None,
+            ip_address: None,
+            event_data: None,
+            seen: 0,
+            unknown: HashSet::new(),
+            unknown_fields: 0,
+            problem: None,
+        }
+    }
+
+    /// Records a problem unless an earlier one was found; the detail is built only then.
+    fn refuse(&mut self, reason: Reason, detail: impl FnOnce() -> String) {
+        if self.problem.is_none() {
+            self.problem = Some((reason, detail()));
+        }
+    }
+
+    fn invalid(&mut self, field: Field, expected: &str, got: &Value<'_>) {
+        self.refuse(Reason::InvalidField, || {
+            format!("{}: expected {expected}, got {got}", field.name())
+        });
+    }
+
+    /// Validates a field's value and keeps it; `EventData` goes through `event_data`.
+    fn set(&mut self, field: Field, value: Value<'_>) {
+        match field {
+            Field::EventId => match &value {
+                // 36 characters is the hyphenated form; the parser also takes others.
+                Value::Str(s) if s.len() == 36 => match Uuid::try_parse(s) {
+                    Ok(id) => self.event_id = Some(id),
+                    Err(_) => self.invalid(field, "a hyphenated UUID", &value),
+                },
+                _ => self.invalid(field, "a hyphenated UUID", &value),
+            },
+            Field::OrganizationId => {
+                self.organization_id = self.id(field, &value).map(OrganizationId);
+            }
+            Field::CampaignId => self.campaign_id = self.id(field, &value).map(CampaignId),
+            Field::ContactId => self.contact_id = self.id(field, &value).map(ContactId),
+            Field::EventType => match &value {
+                Value::Str(s) => match EventType::ALL.iter().find(|t| t.as_str() == s) {
+                    Some(t) => self.event_type = Some(*t),
+                    None => self.refuse(Reason::UnknownEventType, || {
+                        format!(
+                            "event_type: unknown event type {value}; expected one of {}",
+                            EventType::ALL
+                                .iter()
+                                .map(|t| t.as_str())
+                                .collect::<Vec<_>>()
+                                .join(", ")
+                        )
+                    }),
+                },
+                _ => self.invalid(field, "an event type string", &value),
+            },
+            Field::OccurredAt => match &value {
+                Value::Str(s) => match DateTime::parse_from_rfc3339(s) {
+                    Ok(t) => self.occurred_at = Some(t.with_timezone(&Utc)),
+                    Err(e) => self.refuse(Reason::InvalidField, || {
+                        format!(
+                            "occurred_at: expected an RFC 3339 timestamp with an offset, \
+                             such as 2026-11-21T10:15:00.123Z, got {value} ({e})"
+                        )
+                    }),
+                },
+                _ => self.invalid(field, "an RFC 3339 timestamp string", &value),
+            },
+            Field::IpAddress => match &value {
+                Value::Null => self.ip_address = None,
+                Value::Str(s) => match s.parse::<IpAddr>() {
+                    Ok(ip) => self.ip_address = Some(ip),
+                    Err(_) => self.invalid(field, "an IPv4 or IPv6 address", &value),
+                },
+                _ => self.invalid(field, "an IPv4 or IPv6 address string or null", &value),
+            },
+            Field::EventData => {}
+        }
+    }
+
+    /// A positive integer that fits in i64, or a recorded problem.
+    fn id(&mut self, field: Field, value: &Value<'_>) -> Option<i64> {
+        match value {
+            Value::Unsigned(n) if *n > 0 => {
+                if let Ok(id) = i64::try_from(*n) {
+                    return Some(id);
+                }
+            }
+            _ => {}
+        }
+        self.invalid(field, "a positive integer no larger than 2^63-1", value);
+        None
+    }
+
+    fn event_data(&mut self, raw: Option<Box<RawValue>>) {
+        let Some(raw) = raw else {
+            self.event_data = None;
+            return;
+        };
+        let text = raw.get();
+        if !text.starts_with('{') {
+            let kind = match text.as_bytes().first() {
+                Some(b'[') => "an array",
+                Some(b'"') => "a string",
+                Some(b't' | b'f') => "a boolean",
+                _ => "a number",
+            };
+            self.refuse(Reason::InvalidField, || {
+                format!(
+                    "event_data: expected a JSON object or null, got {kind} {}",
+                    quote(text)
+                )
+            });
+        } else if text.len() > self.max_event_data_bytes {
+            let limit = self.max_event_data_bytes;
+            self.refuse(Reason::EventDataTooLarge, || {
+                format!(
+                    "event_data is {} bytes, over the limit of {limit} bytes",
+                    text.len()
+                )
+            });
+        } else if has_nul_escape(text) {
+            self.refuse(Reason::InvalidField, || {
+                "event_data: contains the escape \\u0000, which Postgres jsonb cannot store"
+                    .to_owned()
+            });
+        } else {
+            self.event_data = Some(raw);
+        }
+    }
+
+    fn unknown_field(&mut self, name: Cow<'_, str>) {
+        self.unknown_fields = self.unknown_fields.saturating_add(1);
+        if self.unknown.contains(name.as_ref()) {
+            self.refuse(Reason::InvalidField, || {
+                format!("duplicate field {}", quote(&name))
+            });
+        } else {
+            self.unknown.insert(name.into_owned());
+        }
+    }
+
+    fn finish(self, limits: &Limits, now: DateTime<Utc>) -> Result<Decoded, Rejection> {
+        let organization_id = self.organization_id.map(|o| o.0);
+        let refuse = |reason, detail| Rejection {
+            reason,
+            detail,
+            organization_id,
+        };
+        if let Some((reason, detail)) = self.problem {
+            return Err(refuse(reason, detail));
+        }
+        let (
+            Some(event_id),
+            Some(organization_id),
+            Some(campaign_id),
+            Some(contact_id),
+            Some(event_type),
+            Some(occurred_at),
+        ) = (
+            self.event_id,
+            self.organization_id,
+            self.campaign_id,
+            self.contact_id,
+            self.event_type,
+            self.occurred_at,
+        )
+        else {
+            let missing: Vec<&str> = Field::ALL
+                .iter()
+                .filter(|f| f.required() && self.seen & f.bit() == 0)
+                .map(|f| f.name())
+                .collect();
+            let detail = match missing.as_slice() {
+                [one] => format!("missing required field {one}"),
+                many => format!("missing required fields {}", many.join(", ")),
+            };
+            return Err(refuse(Reason::MissingField, detail));
+        };
+        let earliest = now
+            .checked_sub_signed(limits.max_age)
+            .unwrap_or(DateTime::<Utc>::MIN_UTC);
+        let latest = now
+            .checked_add_signed(limits.max_ahead)
+            .unwrap_or(DateTime::<Utc>::MAX_UTC);
+        if occurred_at < earliest || occurred_at > latest {
+            let ts = |t: DateTime<Utc>| t.to_rfc3339_opts(SecondsFormat::AutoSi, true);
+            return Err(refuse(
+                Reason::OutOfWindow,
+                format!(
+                    "occurred_at {} is outside the accepted window {} ..= {} (at most {} \
+                     old and {} ahead)",
+                    ts(occurred_at),
+                    ts(earliest),
+                    ts(latest),
+                    limits.max_age,
+                    limits.max_ahead
+                ),
+            ));
+        }
+        let event_data = match self.event_data {
+            Some(raw) => raw,
+            None => empty_object(),
+        };
+        Ok(Decoded {
+            event: Event {
+                event_id,
+                organization_id,
+                campaign_id,
+                contact_id,
+                event_type,
+                occurred_at,
+                ip_address: self.ip_address,
+                event_data,
+            },
+            unknown_fields: self.unknown_fields,
+        })
+    }
+}
+
+fn empty_object() -> Box<RawValue> {
+    RawValue::from_string("{}".to_owned()).expect("`{}` is valid JSON")
+}
+
+/// Whether JSON text holds the escape `\u0000` (a NUL character), which jsonb refuses.
+fn has_nul_escape(text: &str) -> bool {
+    let bytes = text.as_bytes();
+    let mut from = 0;
+    while let Some(at) = text[from..].find("\\u0000").map(|i| from + i) {
+        // The backslash starts an escape when an even number of backslashes precede it.
+        let before = bytes[..at]
+            .iter()
+            .rev()
+            .take_while(|b| **b == b'\\')
+            .count();
+        if before % 2 == 0 {
+            return true;
+        }
+        from = at + 1;
+    }
+    false
+}
+
+fn truncate_chars(s: &str, max: usize) -> Cow<'_, str> {
+    match s.char_indices().nth(max) {
+        Some((end, _)) => Cow::Owned(format!("{}…", &s[..end])),
+        None => Cow::Borrowed(s),
+    }
+}
+
+/// A value quoted for a detail, truncated.
+fn quote(s: &str) -> String {
+    format!("{:?}", truncate_chars(s, DETAIL_VALUE_CHARS))
+}
+
+/// Visits the top-level object.
+struct Record<'f> {
+    fields: &'f mut Fields,
+}
+
+impl<'de> Visitor<'de> for Record<'_> {
+    type Value = ();
+
+    fn expecting(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.write_str("a JSON object (one event)")
+    }
+
+    fn visit_map<A: MapAccess<'de>>(self, mut map: A) -> Result<(), A::Error> {
+        let fields = self.fields;
+        while let Some(key) = map.next_key::<Key<'de>>()? {
+            let field = match key {
+                Key::Known(field) => field,
+                Key::Unknown(name) => {
+                    map.next_value::<IgnoredAny>()?;
+                    fields.unknown_field(name);
+                    continue;
+                }
+            };
+            if fields.seen & field.bit() != 0 {
+                map.next_value::<IgnoredAny>()?;
+                fields.refuse(Reason::InvalidField, || {
+                    format!("duplicate field {}", field.name())
+                });
+                continue;
+            }
+            fields.seen |= field.bit();
+            if field == Field::EventData {
+                let raw = map.next_value::<Option<Box<RawValue>>>()?;
+                fields.event_data(raw);
+            } else {
+                let value = map.next_value::<Value<'de>>()?;
+                fields.set(field, value);
+            }
+        }
+        Ok(())
+    }
+}
+
+/// A top-level key: a field of the wire format or another name.
+enum Key<'de> {
+    Known(Field),
+    Unknown(Cow<'de, str>),
+}
+
+impl<'de> Deserialize<'de> for Key<'de> {
+    fn deserialize<D: de::Deserializer<'de>>(deserializer: D) -> Result<Self, D::Error> {
+        deserializer.deserialize_str(KeyVisitor)
+    }
+}
+
+struct KeyVisitor;
+
+impl<'de> Visitor<'de> for KeyVisitor {
+    type Value = Key<'de>;
+
+    fn expecting(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.write_str("a field name")
+    }
+
+    fn visit_borrowed_str<E: de::Error>(self, v: &'de str) -> Result<Key<'de>, E> {
+        Ok(Field::from_name(v).map_or(Key::Unknown(Cow::Borrowed(v)), Key::Known))
+    }
+
+    fn visit_str<E: de::Error>(self, v: &str) -> Result<Key<'de>, E> {
+        Ok(Field::from_name(v).map_or_else(|| Key::Unknown(Cow::Owned(v.to_owned())), Key::Known))
+    }
+}
+
+/// Any JSON value, kept only as far as validation needs: objects and arrays are skipped.
+#[derive(Debug)]
+enum Value<'de> {
+    Unsigned(u64),
+    Signed(i64),
+    Float(f64),
+    Str(Cow<'de, str>),
+    Bool(bool),
+    Null,
+    Object,
+    Array,
+}
+
+impl fmt::Display for Value<'_> {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        match self {
+            Value::Unsigned(n) => write!(f, "the number {n}"),
+            Value::Signed(n) => write!(f, "the number {n}"),
+            Value::Float(n) => write!(f, "the number {n}"),
+            Value::Str(s) => write!(f, "the string {}", quote(s)),
+            Value::Bool(b) => write!(f, "{b}"),
+            Value::Null => f.write_str("null"),
+            Value::Object => f.write_str("an object"),
+            Value::Array => f.write_str("an array"),
+        }
+    }
+}
+
+impl<'de> Deserialize<'de> for Value<'de> {
+    fn deserialize<D: de::Deserializer<'de>>(deserializer: D) -> Result<Self, D::Error> {
+        deserializer.deserialize_any(ValueVisitor)
+    }
+}
+
+struct ValueVisitor;
+
+impl<'de> Visitor<'de> for ValueVisitor {
+    type Value = Value<'de>;
+
+    fn expecting(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.write_str("any JSON value")
+    }
+
+    fn visit_bool<E: de::Error>(self, v: bool) -> Result<Value<'de>, E> {
+        Ok(Value::Bool(v))
+    }
+
+    fn visit_i64<E: de::Error>(self, v: i64) -> Result<Value<'de>, E> {
+        Ok(Value::Signed(v))
+    }
+
+    fn visit_u64<E: de::Error>(self, v: u64) -> Result<Value<'de>, E> {
+        Ok(Value::Unsigned(v))
+    }
+
+    fn visit_f64<E: de::Error>(self, v: f64) -> Result<Value<'de>, E> {
+        Ok(Value::Float(v))
+    }
+
+    fn visit_borrowed_str<E: de::Error>(self, v: &'de str) -> Result<Value<'de>, E> {
+        Ok(Value::Str(Cow::Borrowed(v)))
+    }
+
+    fn visit_str<E: de::Error>(self, v: &str) -> Result<Value<'de>, E> {
+        Ok(Value::Str(Cow::Owned(v.to_owned())))
+    }
+
+    fn visit_string<E: de::Error>(self, v: String) -> Result<Value<'de>, E> {
+        Ok(Value::Str(Cow::Owned(v)))
+    }
+
+    fn visit_unit<E: de::Error>(self) -> Result<Value<'de>, E> {
+        Ok(Value::Null)
+    }
+
+    fn visit_none<E: de::Error>(self) -> Result<Value<'de>, E> {
+        Ok(Value::Null)
+    }
+
+    fn visit_map<A: MapAccess<'de>>(self, mut map: A) -> Result<Value<'de>, A::Error> {
+        while map.next_entry::<IgnoredAny, IgnoredAny>()?.is_some() {}
+        Ok(Value::Object)
+    }
+
+    fn visit_seq<A: SeqAccess<'de>>(self, mut seq: A) -> Result<Value<'de>, A::Error> {
+        while seq.next_element::<IgnoredAny>()?.is_some() {}
+        Ok(Value::Array)
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    const EXAMPLE: &str = r#"{"event_id": "01936d3e-7f1a-7c3e-9a51-2f0c1d2e3f40", "organization_id": 7, "campaign_id": 4211, "contact_id": 991827,
+ "event_type": "CLICK", "occurred_at": "2026-11-21T10:15:00.123Z", "ip_address": "203.0.113.7",
+ "event_data": {"url": "https://example.com/offer", "user_agent": "Mozilla/5.0"}}"#;
+
+    fn now() -> DateTime<Utc> {
+        utc("2026-11-21T12:00:00Z")
+    }
+
+    fn utc(s: &str) -> DateTime<Utc> {
+        DateTime::parse_from_rfc3339(s).unwrap().with_timezone(&Utc)
+    }
+
+    fn ok(json: &str) -> Decoded {
+        decode(json.as_bytes(), &Limits::default(), now())
+            .unwrap_or_else(|r| panic!("{json} was refused: {r}"))
+    }
+
+    fn refused(json: &str) -> Rejection {
+        refused_with(json, &Limits::default())
+    }
+
+    fn refused_with(json: &str, limits: &Limits) -> Rejection {
+        match decode(json.as_bytes(), limits, now()) {
+            Ok(d) => panic!("{json} was accepted: {d:?}"),
+            Err(r) => r,
+        }
+    }
+
+    /// The example with one field's JSON text replaced (the field is kept in place).
+    fn with(field: &str, value: &str) -> String {
+        let fields = [
+            ("event_id", r#""01936d3e-7f1a-7c3e-9a51-2f0c1d2e3f40""#),
+            ("organization_id", "7"),
+            ("campaign_id", "4211"),
+            ("contact_id", "991827"),
+            ("event_type", r#""CLICK""#),
+            ("occurred_at", r#""2026-11-21T10:15:00.123Z""#),
+            ("ip_address", r#""203.0.113.7""#),
+            ("event_data", r#"{"url": "https://example.com/offer"}"#),
+        ];
+        assert!(fields.iter().any(|(name, _)| *name == field), "{field}");
+        let parts: Vec<String> = fields
+            .iter()
+            .map(|(name, v)| format!("\"{name}\": {}", if *name == field { value } else { v }))
+            .collect();
+        format!("{{{}}}", parts.join(", "))
+    }
+
+    /// The example without one field.
+    fn without(field: &str) -> String {
+        let mut json = with(field, "null");
+        json = json.replace(&format!("\"{field}\": null, "), "");
+        json.replace(&format!(", \"{field}\": null"), "")
+    }
+
+    fn assert_reason(json: &str, reason: Reason, detail_has: &str) -> Rejection {
+        let r = refused(json);
+        assert_eq!(r.reason, reason, "{json}: {r}");
+        assert!(
+            r.detail.contains(detail_has),
+            "{json}: detail {:?}",
+            r.detail
+        );
+        r
+    }
+
+    #[test]
+    fn the_example_decodes_to_the_exact_values() {
+        let d = ok(EXAMPLE);
+        let e = &d.event;
+        assert_eq!(
+            e.event_id,
+            Uuid::parse_str("01936d3e-7f1a-7c3e-9a51-2f0c1d2e3f40").unwrap()
+        );
+        assert_eq!(e.organization_id, OrganizationId(7));
+        assert_eq!(e.campaign_id, CampaignId(4211));
+        assert_eq!(e.contact_id, ContactId(991827));
+        assert_eq!(e.event_type, EventType::Click);
+        assert_eq!(e.occurred_at, utc("2026-11-21T10:15:00.123Z"));
+        assert_eq!(e.occurred_at.timestamp_subsec_millis(), 123);
+        assert_eq!(e.ip_address, Some("203.0.113.7".parse().unwrap()));
+        assert_eq!(
+            e.event_data.get(),
+            r#"{"url": "https://example.com/offer", "user_agent": "Mozilla/5.0"}"#
+        );
+        assert_eq!(d.unknown_fields, 0);
+    }
+
+    #[test]
+    fn every_event_type_is_accepted_in_exact_case() {
+        for t in EventType::ALL {
+            let d = ok(&with("event_type", &format!("\"{}\"", t.as_str())));
+            assert_eq!(d.event.event_type, *t);
+        }
+    }
+
+    #[test]
+    fn reason_codes_are_stable() {
+        let codes: Vec<&str> = Reason::ALL.iter().map(|r| r.as_str()).collect();
+        assert_eq!(
+            codes,
+            [
+                "malformed_json",
+                "missing_field",
+                "invalid_field",
+                "unknown_event_type",
+                "out_of_window",
+                "event_data_too_large",
+                "payload_too_large",
+                "unknown_organization",
+                "unknown_campaign",
+                "rejected_by_database",
+            ]
+        );
+        assert_eq!(Reason::OutOfWindow.to_string(), "out_of_window");
+    }
+
+    #[test]
+    fn malformed_json_is_refused_with_its_position() {
+        for json in [
+            "",
+            "{",
+            r#"{"event_id" "x"}"#,
+            "[1, 2]",
+            "\"an event\"",
+            "null",
+            "42",
+            "{'event_id': 1}",
+        ] {
+            let r = assert_reason(json, Reason::MalformedJson, "line 1 column");
+            assert_eq!(r.organization_id, None, "{json}");
+        }
+        // Cut short after the organization: it is still reported.
+        let cut = r#"{"event_id": "01936d3e-7f1a-7c3e-9a51-2f0c1d2e3f40", "organization_id": 7"#;
+        let r = assert_reason(cut, Reason::MalformedJson, "EOF while parsing");
+        assert_eq!(r.organization_id, Some(7));
+        let trailing = format!("{EXAMPLE} x");
+        let r = assert_reason(&trailing, Reason::MalformedJson, "trailing characters");
+        assert_eq!(r.organization_id, Some(7));
+        assert_reason(
+            &format!("{EXAMPLE}{EXAMPLE}"),
+            Reason::MalformedJson,
+            "line",
+        );
+        assert_reason("{\"a\": \"\u{1}\"}", Reason::MalformedJson, "line 1");
+        // Invalid UTF-8 inside a string.
+        let mut bytes = with("event_type", "\"CLICK\"").into_bytes();
+        let at = bytes.iter().position(|b| *b == b'C').unwrap();
+        bytes[at] = 0xff;
+        let r = decode(&bytes, &Limits::default(), now()).unwrap_err();
+        assert_eq!(r.reason, Reason::MalformedJson, "{r}");
+        // Whitespace around the object is fine.
+        ok(&format!("\n  {EXAMPLE}\n"));
+    }
+
+    #[test]
+    fn malformed_json_wins_over_a_bad_field() {
+        let json = with("event_id", "\"nope\"").replace("}}", "}");
+        let r = assert_reason(&json, Reason::MalformedJson, "EOF");
+        assert_eq!(r.organization_id, Some(7));
+    }
+
+    #[test]
+    fn a_missing_required_field_is_named() {
+        for field in [
+            "event_id",
+            "organization_id",
+            "campaign_id",
+            "contact_id",
+            "event_type",
+            "occurred_at",
+        ] {
+            let r = assert_reason(&without(field), Reason::MissingField, field);
+            let expected_org = (field != "organization_id").then_some(7);
+            assert_eq!(r.organization_id, expected_org, "{field}");
+        }
+        let r = assert_reason("{}", Reason::MissingField, "event_id, organization_id");
+        assert!(r.detail.contains("occurred_at"), "{}", r.detail);
+    }
+
+    #[test]
+    fn optional_fields_may_be_missing_or_null() {
+        let d = ok(&without("ip_address"));
+        assert_eq!(d.event.ip_address, None);
+        let d = ok(&with("ip_address", "null"));
+        assert_eq!(d.event.ip_address, None);
+        let d = ok(&without("event_data"));
+        assert_eq!(d.event.event_data.get(), "{}");
+        let d = ok(&with("event_data", "null"));
+        assert_eq!(d.event.event_data.get(), "{}");
+    }
+
+    #[test]
+    fn ids_must_be_positive_integers_that_fit_in_i64() {
+        for field in ["organization_id", "campaign_id", "contact_id"] {
+            for bad in [
+                "\"7\"",
+                "0",
+                "-3",
+                "-0",
+                "7.0",
+                "7.5",
+                "1e3",
+                "9223372036854775808",
+                "18446744073709551616",
+                "true",
+                "null",
+                "[7]",
+                "{\"id\": 7}",
+            ] {
+                let r = assert_reason(&with(field, bad), Reason::InvalidField, field);
+                assert!(r.detail.contains("positive integer"), "{}", r.detail);
+            }
+        }
+        let d = ok(&with("contact_id", "9223372036854775807"));
+        assert_eq!(d.event.contact_id, ContactId(i64::MAX));
+        let r = assert_reason(&with("campaign_id", "\"4211\""), Reason::InvalidField, "");
+        assert!(r.detail.contains("string \"4211\""), "{}", r.detail);
+    }
+
+    #[test]
+    fn event_id_must_be_a_hyphenated_uuid() {
+        for bad in [
+            "\"nope\"",
+            "\"01936d3e7f1a7c3e9a512f0c1d2e3f40\"",
+            "\"{01936d3e-7f1a-7c3e-9a51-2f0c1d2e3f40}\"",
+            "\"urn:uuid:01936d3e-7f1a-7c3e-9a51-2f0c1d2e3f40\"",
+            "\"01936d3e-7f1a-7c3e-9a51-2f0c1d2e3f4g\"",
+            "\"01936d3e-7f1a-7c3e-9a51_2f0c1d2e3f40\"",
+            "42",
+            "null",
+        ] {
+            assert_reason(&with("event_id", bad), Reason::InvalidField, "event_id");
+        }
+        // Any version, either case.
+        let v4 = "\"9F1C2D3E-4B5A-4C6D-8E7F-0A1B2C3D4E5F\"";
+        let d = ok(&with("event_id", v4));
+        assert_eq!(d.event.event_id.get_version_num(), 4);
+    }
+
+    #[test]
+    fn event_type_must_be_a_known_type_in_exact_case() {
+        for bad in ["\"click\"", "\"PURCHASE\"", "\"\"", "\" CLICK\""] {
+            let r = assert_reason(&with("event_type", bad), Reason::UnknownEventType, "");
+            assert!(r.detail.contains("FORM_SUBMIT"), "{}", r.detail);
+            assert_eq!(r.organization_id, Some(7));
+        }
+        for bad in ["3", "null", "[\"CLICK\"]"] {
+            assert_reason(&with("event_type", bad), Reason::InvalidField, "event_type");
+        }
+    }
+
+    #[test]
+    fn occurred_at_needs_rfc3339_with_an_offset_and_becomes_utc() {
+        let d = ok(&with("occurred_at", "\"2026-11-21T12:15:00.123+02:00\""));
+        assert_eq!(d.event.occurred_at, utc("2026-11-21T10:15:00.123Z"));
+        let d = ok(&with("occurred_at", "\"2026-11-20T23:30:00-05:30\""));
+        assert_eq!(d.event.occurred_at, utc("2026-11-21T05:00:00Z"));
+        assert_eq!(d.event.day().to_string(), "2026-11-21");
+        let d = ok(&with("occurred_at", "\"2026-11-21T10:15:00.123456789Z\""));
+        assert_eq!(d.event.occurred_at.timestamp_subsec_nanos(), 123_456_789);
+        for bad in [
+            "\"2026-11-21T10:15:00\"",
+            "\"2026-11-21T10:15:00.123\"",
+            "\"2026-11-21\"",
+            "\"2026-11-21 10:15\"",
+            "\"2026-13-01T00:00:00Z\"",
+            "\"yesterday\"",
+            "1795000000",
+            "null",
+        ] {
+            assert_reason(
+                &with("occurred_at", bad),
+                Reason::InvalidField,
+                "occurred_at",
+            );
+        }
+    }
+
+    #[test]
+    fn the_window_is_inclusive_at_both_edges() {
+        let limits = Limits::default();
+        let at = |t: DateTime<Utc>| {
+            let json = with("occurred_at", &format!("\"{}\"", t.to_rfc3339()));
+            decode(json.as_bytes(), &limits, now())
+        };
+        let earliest = now() - limits.max_age;
+        let latest = now() + limits.max_ahead;
+        let ms = TimeDelta::milliseconds(1);
+        assert!(at(earliest).is_ok());
+        assert!(at(latest).is_ok());
+        for t in [earliest - ms, latest + ms] {
+            let r = at(t).unwrap_err();
+            assert_eq!(r.reason, Reason::OutOfWindow, "{r}");
+            assert_eq!(r.organization_id, Some(7));
+            assert!(
+                r.detail
+                    .contains(&earliest.to_rfc3339_opts(SecondsFormat::AutoSi, true))
+            );
+            assert!(
+                r.detail
+                    .contains(&latest.to_rfc3339_opts(SecondsFormat::AutoSi, true))
+            );
+        }
+        assert_reason(
+            &with("occurred_at", "\"2019-01-01T00:00:00Z\""),
+            Reason::OutOfWindow,
+            "occurred_at 2019-01-01T00:00:00Z is outside",
+        );
+        // The window is configurable.
+        let narrow = Limits {
+            max_age: TimeDelta::hours(1),
+            ..Limits::default()
+        };
+        let r = refused_with(EXAMPLE, &narrow);
+        assert_eq!(r.reason, Reason::OutOfWindow);
+    }
+
+    #[test]
+    fn a_bad_field_wins_over_missing_fields_and_the_window() {
+        let json =
+            r#"{"occurred_at": "2001-01-01T00:00:00Z", "organization_id": 7, "campaign_id": "x"}"#;
+        let r = assert_reason(json, Reason::InvalidField, "campaign_id");
+        assert_eq!(r.organization_id, Some(7));
+        let json = without("contact_id").replace("2026-11-21", "2001-01-01");
+        assert_reason(&json, Reason::MissingField, "contact_id");
+    }
+
+    #[test]
+    fn ip_address_must_be_ipv4_or_ipv6() {
+        let d = ok(&with("ip_address", "\"2001:db8::7\""));
+        assert_eq!(d.event.ip_address, Some("2001:db8::7".parse().unwrap()));
+        for bad in [
+            "\"203.0.113\"",
+            "\"203.0.113.256\"",
+            "\"example.com\"",
+            "\"[2001:db8::7]\"",
+            "\"203.0.113.7:80\"",
+            "\"\"",
+            "7",
+        ] {
+            assert_reason(&with("ip_address", bad), Reason::InvalidField, "ip_address");
+        }
+    }
+
+    #[test]
+    fn event_data_is_kept_byte_for_byte() {
+        let data =
+            "{ \"b\" : 1,\"a\":[1, 2.50 ],\n \"u\":\"\\u00e9\\n\", \"nested\": {\"z\": null}\t}";
+        let d = ok(&with("event_data", data));
+        assert_eq!(d.event.event_data.get(), data);
+        let d = ok(&with("event_data", "{}"));
+        assert_eq!(d.event.event_data.get(), "{}");
+    }
+
+    #[test]
+    fn event_data_must_be_an_object() {
+        for bad in ["[1]", "\"x\"", "3", "true", "[]"] {
+            assert_reason(&with("event_data", bad), Reason::InvalidField, "event_data");
+        }
+    }
+
+    #[test]
+    fn event_data_may_not_hold_a_nul_escape() {
+        assert_reason(
+            &with("event_data", r#"{"a": "x\u0000y"}"#),
+            Reason::InvalidField,
+            "\\u0000",
+        );
+        assert_reason(
+            &with("event_data", r#"{"a": "\\\u0000"}"#),
+            Reason::InvalidField,
+            "\\u0000",
+        );
+        // An escaped backslash followed by the text u0000 is fine.
+        let d = ok(&with("event_data", r#"{"a": "\\u0000"}"#));
+        assert_eq!(d.event.event_data.get(), r#"{"a": "\\u0000"}"#);
+    }
+
+    #[test]
+    fn event_data_over_the_limit_is_refused() {
+        let limits = Limits::default();
+        let object = |len: usize| format!("{{\"a\": \"{}\"}}", "x".repeat(len - 9));
+        assert_eq!(
+            object(limits.max_event_data_bytes).len(),
+            limits.max_event_data_bytes
+        );
+        ok(&with("event_data", &object(limits.max_event_data_bytes)));
+        let r = assert_reason(
+            &with("event_data", &object(limits.max_event_data_bytes + 1)),
+            Reason::EventDataTooLarge,
+            "16385 bytes, over the limit of 16384",
+        );
+        assert_eq!(r.organization_id, Some(7));
+    }
+
+    #[test]
+    fn a_payload_over_the_limit_is_refused_without_parsing() {
+        let limits = Limits::default();
+        let garbage = vec![b'x'; limits.max_payload_bytes + 1];
+        let r = decode(&garbage, &limits, now()).unwrap_err();
+        assert_eq!(r.reason, Reason::PayloadTooLarge);
+        assert!(r.detail.contains("65537 bytes"), "{}", r.detail);
+        assert_eq!(r.organization_id, None);
+        // At the limit exactly, the record is parsed.
+        let padded = EXAMPLE.to_owned() + &" ".repeat(limits.max_payload_bytes - EXAMPLE.len());
+        assert_eq!(padded.len(), limits.max_payload_bytes);
+        ok(&padded);
+    }
+
+    #[test]
+    fn unknown_fields_are_skipped_and_counted() {
+        let json = EXAMPLE.replacen(
+            '{',
+            r#"{"schema_version": 2, "extra": {"deep": [1, {"x": "y"}]}, "tags": ["a"], "#,
+            1,
+        );
+        let d = ok(&json);
+        assert_eq!(d.unknown_fields, 3);
+        assert_eq!(d.event.contact_id, ContactId(991827));
+    }
+
+    #[test]
+    fn a_duplicate_key_is_refused() {
+        let json = EXAMPLE.replacen('{', r#"{"organization_id": 8, "#, 1);
+        let r = assert_reason(
+            &json,
+            Reason::InvalidField,
+            "duplicate field organization_id",
+        );
+        assert_eq!(r.organization_id, Some(8));
+        let json = EXAMPLE.replacen('{', r#"{"event_data": null, "#, 1);
+        assert_reason(&json, Reason::InvalidField, "duplicate field event_data");
+        let json = EXAMPLE.replacen('{', r#"{"x": 1, "x": 2, "#, 1);
+        assert_reason(&json, Reason::InvalidField, "duplicate field \"x\"");
+        // An escaped key is the same key.
+        let json = EXAMPLE.replacen(
+            '{',
+            r#"{"event\u005fid": "01936d3e-7f1a-7c3e-9a51-2f0c1d2e3f40", "#,
+            1,
+        );
+        assert_reason(&json, Reason::InvalidField, "duplicate field event_id");
+    }
+
+    #[test]
+    fn the_organization_is_reported_when_it_could_be_read() {
+        // Read before the bad field.
+        let r = refused(&with("contact_id", "\"x\""));
+        assert_eq!(r.organization_id, Some(7));
+        // Read after it: the rest of the record is still parsed.
+        let r = refused(&with("event_id", "\"x\""));
+        assert_eq!(r.organization_id, Some(7));
+        // Not readable.
+        let r = refused(&with("organization_id", "\"7\""));
+        assert_eq!(r.organization_id, None);
+    }
+
+    #[test]
+    fn long_bad_values_are_truncated_in_the_detail() {
+        let long = format!("\"{}\"", "é".repeat(500));
+        let r = assert_reason(&with("event_type", &long), Reason::UnknownEventType, "…");
+        assert!(r.detail.chars().count() < 300, "{}", r.detail);
+    }
+
+    #[test]
+    fn escaped_strings_are_decoded() {
+        let d = ok(&with("event_type", r#""CL\u0049CK""#));
+        assert_eq!(d.event.event_type, EventType::Click);
+    }
+}

@@ -1,0 +1,156 @@
+//! Every ingest metric, declared in one place with its name, help and unit; served in
+//! Prometheus text format on `/metrics`. Labels have low cardinality: reason codes,
+//! batch outcomes and Kafka partition numbers.
+
+use std::sync::OnceLock;
+
+use prometheus_client::encoding::EncodeLabelSet;
+use prometheus_client::metrics::counter::Counter;
+use prometheus_client::metrics::family::Family;
+use prometheus_client::metrics::gauge::Gauge;
+use prometheus_client::metrics::histogram::{Histogram, exponential_buckets};
+use prometheus_client::registry::{Registry, Unit};
+
+use crate::writer::Outcome;
+
+#[derive(Debug, Clone, Hash, PartialEq, Eq, EncodeLabelSet)]
+struct ReasonLabel {
+    reason: String,
+}
+
+#[derive(Debug, Clone, Hash, PartialEq, Eq, EncodeLabelSet)]
+struct OutcomeLabel {
+    outcome: &'static str,
+}
+
+#[derive(Debug, Clone, Hash, PartialEq, Eq, EncodeLabelSet)]
+struct PartitionLabel {
+    partition: i32,
+}
+
+/// The ingest's metrics.
+#[derive(Debug)]
+pub struct Metrics {
+    registry: Registry,
+    consumed: Counter,
+    stored: Counter,
+    duplicates: Counter,
+    unknown_fields: Counter,
+    dead_letters: Family<ReasonLabel, Counter>,
+    batches: Family<OutcomeLabel, Counter>,
+    batch_records: Histogram,
+    copy_seconds: Histogram,
+    lag: Family<PartitionLabel, Gauge>,
+}
+
+/// The process-wide metrics.
+pub fn global() -> &'static Metrics {
+    static METRICS: OnceLock<Metrics> = OnceLock::new();
+    METRICS.get_or_init(Metrics::new)
+}
+
+impl Metrics {
+    fn new() -> Metrics {
+        let mut registry = Registry::with_prefix("tally_ingest");
+        let m = Metrics {
+            consumed: Counter::default(),
+            stored: Counter::default(),
+            duplicates: Counter::default(),
+            unknown_fields: Counter::default(),
+            dead_letters: Family::default(),
+            batches: Family::default(),
+            batch_records: Histogram::new(exponential_buckets(16.0, 2.0, 12)),
+            copy_seconds: Histogram::new(exponential_buckets(0.001, 2.0, 14)),
+            lag: Family::default(),
+            registry: Registry::default(),
+        };
+        registry.register(
+            "records_consumed",
+            "Kafka records handed to the writers",
+            m.consumed.clone(),
+        );
+        registry.register(
+            "events_stored",
+            "Events stored in Postgres",
+            m.stored.clone(),
+        );
+        registry.register(
+            "duplicates_dropped",
+            "Records dropped because their event_id was already stored or already in the batch",
+            m.duplicates.clone(),
+        );
+        registry.register(
+            "unknown_fields",
+            "Unknown top-level fields ignored in valid records",
+            m.unknown_fields.clone(),
+        );
+        registry.register(
+            "dead_letters",
+            "Records written to dead_letters, by reason",
+            m.dead_letters.clone(),
+        );
+        registry.register(
+            "batches",
+            "Batch transactions by outcome (committed, fenced, retried)",
+            m.batches.clone(),
+        );
+        registry.register(
+            "batch_records",
+            "Records per committed batch",
+            m.batch_records.clone(),
+        );
+        registry.register_with_unit(
+            "copy",
+            "Time to COPY a batch's events into Postgres",
+            Unit::Seconds,
+            m.copy_seconds.clone(),
+        );
+        registry.register(
+            "consumer_lag",
+            "Records in Kafka not yet consumed, per partition (librdkafka statistics)",
+            m.lag.clone(),
+        );
+        Metrics { registry, ..m }
+    }
+
+    /// The metrics in Prometheus text exposition format.
+    pub fn encode(&self) -> String {
+        let mut out = String::new();
+        // Writing into a String cannot fail.
+        let _ = prometheus_client::encoding::text::encode(&mut out, &self.registry);
+        out
+    }
+
+    pub(crate) fn consumed(&self, n: u64) {
+        self.consumed.inc_by(n);
+    }
+
+    pub(crate) fn unknown_fields(&self, n: u64) {
+        self.unknown_fields.inc_by(n);
+    }
+
+    pub(crate) fn batch_committed(&self, outcome: &Outcome, records: usize, copy_seconds: f64) {
+        self.stored.inc_by(outcome.stored);
+        self.duplicates.inc_by(outcome.duplicates);
+        for (reason, n) in &outcome.dead {
+            self.dead_letters
+                .get_or_create(&ReasonLabel {
+                    reason: (*reason).to_owned(),
+                })
+                .inc_by(*n);
+        }
+        self.batch("committed");
+        self.batch_records.observe(records as f64);
+        self.copy_seconds.observe(copy_seconds);
+    }
+
+    pub(crate) fn batch(&self, outcome: &'static str) {
+        self.batches.get_or_create(&OutcomeLabel { outcome }).inc();
+    }
+
+    pub(crate) fn lag(&self, partition: i32, lag: i64) {
+        self.lag
+            .get_or_create(&PartitionLabel { partition })
+            .set(lag);
+    }
+}

@@ -1,0 +1,50 @@
+//! Capped, jittered exponential backoff for transient failures.
+
+use std::time::Duration;
+
+use rand::Rng as _;
+
+/// Delays of 100 ms doubling up to 30 s, each with up to 50% random jitter so that
+/// replicas retrying after a shared outage do not stampede.
+#[derive(Debug, Clone)]
+pub(crate) struct Backoff {
+    attempt: u32,
+}
+
+impl Backoff {
+    pub fn new() -> Backoff {
+        Backoff { attempt: 0 }
+    }
+
+    /// Attempts so far.
+    pub fn attempts(&self) -> u32 {
+        self.attempt
+    }
+
+    /// The next delay to wait.
+    pub fn next_delay(&mut self) -> Duration {
+        let base_ms = 100u64.saturating_mul(1 << self.attempt.min(9)).min(30_000);
+        self.attempt += 1;
+        let jitter = rand::rng().random_range(0..=base_ms / 2);
+        Duration::from_millis(base_ms / 2 + jitter)
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn grows_and_is_capped() {
+        let mut b = Backoff::new();
+        let first = b.next_delay();
+        assert!(first <= Duration::from_millis(100), "{first:?}");
+        for _ in 0..20 {
+            let d = b.next_delay();
+            assert!(d <= Duration::from_secs(30), "{d:?}");
+        }
+        let late = b.next_delay();
+        assert!(late >= Duration::from_secs(15), "{late:?}");
+        assert_eq!(b.attempts(), 22);
+    }
+}

@@ -1,0 +1,28 @@
+//! Deterministic campaign traffic: a plan (tenants, campaigns, contacts, window, funnel
+//! and error rates), the rows it needs in Postgres, and a lazy stream of Kafka records
+//! each labelled with what the ingest must do with it (store, drop as duplicate, or
+//! dead-letter with a reason), written to NDJSON or produced to Kafka, plus an embedded
+//! mock Kafka cluster for tests and demos.
+
+mod embedded;
+mod error;
+mod funnel;
+mod generator;
+mod kafka;
+mod output;
+mod payload;
+mod plan;
+mod seed;
+
+pub use embedded::EmbeddedKafka;
+pub use error::SimulateError;
+pub use generator::{
+    DEAD_LETTER_REASONS, Expect, Generator, OVERSIZED_EVENT_DATA_BYTES, Record, generate,
+};
+pub use kafka::produce;
+pub use output::write_ndjson;
+pub use plan::{
+    CAMPAIGN_STRIDE, CONTACT_STRIDE, FunnelRates, MAX_ORGANIZATION_ID, SimulationPlan,
+    UNKNOWN_CAMPAIGN_BASE, expected_events, plan_from_simulation,
+};
+pub use seed::{SeedSummary, seed_database};

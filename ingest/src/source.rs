@@ -1,0 +1,424 @@
+//! The Kafka side: one consumer-group member on a dedicated thread. On assignment it
+//! claims each partition's position from Postgres (the source of truth) and assigns with
+//! it; records are routed to writers by partition, tagged with an epoch that changes on
+//! every (re)assignment or seek so writers can discard what came before; when a writer
+//! is full the partitions are paused, so memory stays bounded whatever the backlog.
+//! Kafka's own committed offsets trail Postgres and serve lag monitoring only.
+
+use std::collections::{BTreeMap, BTreeSet, HashMap, VecDeque};
+use std::sync::atomic::{AtomicBool, Ordering};
+use std::sync::{Arc, Mutex, mpsc};
+use std::time::{Duration, Instant};
+
+use deadpool_postgres::Pool;
+use rdkafka::consumer::{BaseConsumer, CommitMode, Consumer, ConsumerContext};
+use rdkafka::message::Message;
+use rdkafka::statistics::Statistics;
+use rdkafka::topic_partition_list::{Offset, TopicPartitionList};
+use rdkafka::types::RDKafkaRespErr;
+use rdkafka::{ClientContext, error::KafkaError};
+use tokio::sync::mpsc::Sender;
+use tokio::sync::mpsc::error::TrySendError;
+
+use crate::batch::Record;
+use crate::retry::Backoff;
+
+/// What the consumer thread tells a writer.
+#[derive(Debug)]
+pub(crate) enum ToWriter {
+    /// A record of a partition at the given epoch.
+    Record { record: Record, epoch: u64 },
+    /// The partition is (again) this writer's, starting at `next_offset`.
+    Assigned {
+        partition: i32,
+        next_offset: i64,
+        epoch: u64,
+    },
+    /// The partition is no longer ours: drop what is batched of it.
+    Revoked { partition: i32 },
+}
+
+/// A writer's request to move a partition to where Postgres says it stands.
+#[derive(Debug)]
+pub(crate) struct Reseek {
+    pub partition: i32,
+    pub next_offset: i64,
+}
+
+struct Router {
+    writers: Vec<Sender<ToWriter>>,
+    epochs: HashMap<i32, u64>,
+    assigned: BTreeSet<i32>,
+}
+
+impl Router {
+    fn writer(&self, partition: i32) -> Option<&Sender<ToWriter>> {
+        let n = self.writers.len();
+        (n > 0).then(|| &self.writers[partition.unsigned_abs() as usize % n])
+    }
+
+    fn announce(&mut self, partition: i32, next_offset: i64) {
+        let epoch = self.epochs.entry(partition).or_default();
+        *epoch += 1;
+        let msg = ToWriter::Assigned {
+            partition,
+            next_offset,
+            epoch: *epoch,
+        };
+        if let Some(w) = self.writer(partition) {
+            // The writer drains its queue continuously; waiting here is waiting for it.
+            let _ = w.blocking_send(msg);
+        }
+    }
+}
+
+/// The consumer's context: rebalance handling and statistics.
+pub(crate) struct IngestContext {
+    topic: String,
+    pool: Pool,
+    runtime: tokio::runtime::Handle,
+    router: Mutex<Router>,
+    stop: Arc<AtomicBool>,
+}
+
+impl IngestContext {
+    pub fn new(
+        topic: &str,
+        pool: Pool,
+        runtime: tokio::runtime::Handle,
+        writers: Vec<Sender<ToWriter>>,
+        stop: Arc<AtomicBool>,
+    ) -> IngestContext {
+        IngestContext {
+            topic: topic.to_owned(),
+            pool,
+            runtime,
+            router: Mutex::new(Router {
+                writers,
+                epochs: HashMap::new(),
+                assigned: BTreeSet::new(),
+            }),
+            stop,
+        }
+    }
+
+    fn router(&self) -> std::sync::MutexGuard<'_, Router> {
+        self.router
+            .lock()
+            .unwrap_or_else(|poisoned| poisoned.into_inner())
+    }
+
+    /// Reads (or creates) the Postgres positions of `partitions`, retrying while
+    /// Postgres is away; `None` when asked to stop meanwhile.
+    fn claim(&self, partitions: &[i32]) -> Option<BTreeMap<i32, i64>> {
+        let mut backoff = Backoff::new();
+        loop {
+            let result = self
+                .runtime
+                .block_on(claim_offsets(&self.pool, &self.topic, partitions));
+            match result {
+                Ok(map) => return Some(map),
+                Err(e) => {
+                    let wait = backoff.next_delay();
+                    tracing::warn!(error = %e, retry_in_ms = wait.as_millis() as u64, "cannot read partition positions from postgres");
+                    if self.stop.load(Ordering::Relaxed) {
+                        return None;
+                    }
+                    std::thread::sleep(wait);
+                }
+            }
+        }
+    }
+
+    fn assign(&self, consumer: &BaseConsumer<IngestContext>, tpl: &mut TopicPartitionList) {
+        let partitions: Vec<i32> = tpl
+            .elements_for_topic(&self.topic)
+            .iter()
+            .map(|e| e.partition())
+            .collect();
+        let Some(positions) = self.claim(&partitions) else {
+            return;
+        };
+        for (partition, next) in &positions {
+            if let Err(e) = tpl.set_partition_offset(&self.topic, *partition, Offset::Offset(*next))
+            {
+                tracing::error!(partition, error = %e, "cannot set the start offset");
+            }
+        }
+        if let Err(e) = consumer.assign(tpl) {
+            tracing::error!(error = %e, "assign failed");
+            return;
+        }
+        let mut router = self.router();
+        for (partition, next) in positions {
+            router.assigned.insert(partition);
+            router.announce(partition, next);
+        }
+        tracing::info!(partitions = ?partitions, "partitions assigned");
+    }
+
+    fn revoke(&self, consumer: &BaseConsumer<IngestContext>, tpl: &TopicPartitionList) {
+        let mut router = self.router();
+        for elem in tpl.elements_for_topic(&self.topic) {
+            let partition = elem.partition();
+            router.assigned.remove(&partition);
+            *router.epochs.entry(partition).or_default() += 1;
+            if let Some(w) = router.writer(partition) {
+                let _ = w.blocking_send(ToWriter::Revoked { partition });
+            }
+        }
+        drop(router);
+        if let Err(e) = consumer.unassign() {
+            tracing::warn!(error = %e, "unassign failed");
+        }
+        tracing::info!(count = tpl.count(), "partitions revoked");
+    }
+}
+
+impl ClientContext for IngestContext {
+    fn stats(&self, statistics: Statistics) {
+        if let Some(topic) = statistics.topics.get(&self.topic) {
+            for (partition, p) in &topic.partitions {
+                if *partition >= 0 && p.consumer_lag >= 0 {
+                    crate::metrics::global().lag(*partition, p.consumer_lag);
+                }
+            }
+        }
+    }
+}
+
+impl ConsumerContext for IngestContext {
+    // Runs inside `poll` on the consumer thread, which is not a runtime thread, so it
+    // may block on Postgres: the assignment must carry Postgres's positions.
+    fn rebalance(
+        &self,
+        consumer: &BaseConsumer<IngestContext>,
+        err: RDKafkaRespErr,
+        tpl: &mut TopicPartitionList,
+    ) {
+        match err {
+            RDKafkaRespErr::RD_KAFKA_RESP_ERR__ASSIGN_PARTITIONS => self.assign(consumer, tpl),
+            RDKafkaRespErr::RD_KAFKA_RESP_ERR__REVOKE_PARTITIONS => self.revoke(consumer, tpl),
+            other => {
+                tracing::error!(error = ?other, "rebalance failed: unassigning");
+                let _ = consumer.unassign();
+            }
+        }
+    }
+}
+
+async fn claim_offsets(
+    pool: &Pool,
+    topic: &str,
+    partitions: &[i32],
+) -> Result<BTreeMap<i32, i64>, String> {
+    let client = pool.get().await.map_err(|e| e.to_string())?;
+    let starts = vec![0i64; partitions.len()];
+    let rows = client
+        .query(
+            include_str!("writer/claim_offsets.sql"),
+            &[&topic, &partitions, &starts],
+        )
+        .await
+        .map_err(|e| schema::describe_pg_error(&e))?;
+    Ok(rows.iter().map(|r| (r.get(0), r.get(1))).collect())
+}
+
+/// Everything the poll loop needs besides the consumer.
+pub(crate) struct Loop {
+    pub stop: Arc<AtomicBool>,
+    pub reseeks: mpsc::Receiver<Reseek>,
+    /// Latest position committed to Postgres per partition, published by the writers.
+    pub committed: Arc<Mutex<BTreeMap<i32, i64>>>,
+}
+
+/// Polls until asked to stop, then closes the writers' queues and returns the consumer
+/// so a final Kafka commit can follow the writers' last flush.
+pub(crate) fn poll_loop(
+    consumer: BaseConsumer<IngestContext>,
+    state: Loop,
+) -> BaseConsumer<IngestContext> {
+    let topic = consumer.context().topic.clone();
+    let mut backlog: VecDeque<(i32, ToWriter)> = VecDeque::new();
+    let mut paused = false;
+    let mut last_commit = Instant::now();
+    let mut kafka_committed: BTreeMap<i32, i64> = BTreeMap::new();
+    let mut last_error: Option<Instant> = None;
+
+    while !state.stop.load(Ordering::Relaxed) {
+        while let Ok(reseek) = state.reseeks.try_recv() {
+            apply_reseek(&consumer, &topic, reseek, &mut backlog);
+        }
+        if last_commit.elapsed() >= Duration::from_secs(1) {
+            commit_to_kafka(&consumer, &topic, &state.committed, &mut kafka_committed);
+            last_commit = Instant::now();
+        }
+
+        // Deliver what waits, in order; stop at the first full writer.
+        while let Some((partition, msg)) = backlog.pop_front() {
+            match try_route(&consumer, partition, msg) {
+                Ok(()) => {}
+                Err(msg) => {
+                    backlog.push_front((partition, msg));
+                    break;
+                }
+            }
+        }
+        if !backlog.is_empty() && !paused {
+            set_paused(&consumer, &topic, true);
+            paused = true;
+        } else if backlog.is_empty() && paused {
+            set_paused(&consumer, &topic, false);
+            paused = false;
+        }
+
+        let timeout = if backlog.is_empty() {
+            Duration::from_millis(100)
+        } else {
+            Duration::from_millis(10)
+        };
+        match consumer.poll(timeout) {
+            Some(Ok(message)) => {
+                crate::metrics::global().consumed(1);
+                let partition = message.partition();
+                let epoch = {
+                    let router = consumer.context().router();
+                    if !router.assigned.contains(&partition) {
+                        continue;
+                    }
+                    router.epochs.get(&partition).copied().unwrap_or(0)
+                };
+                let record = Record {
+                    partition,
+                    offset: message.offset(),
+                    payload: message.payload().unwrap_or_default().to_vec(),
+                };
+                let msg = ToWriter::Record { record, epoch };
+                if backlog.is_empty() {
+                    if let Err(msg) = try_route(&consumer, partition, msg) {
+                        backlog.push_back((partition, msg));
+                    }
+                } else {
+                    backlog.push_back((partition, msg));
+                }
+            }
+            Some(Err(e)) => log_kafka_error(&e, &mut last_error),
+            None => {}
+        }
+    }
+
+    // Closing the queues lets every writer flush its last batch and finish.
+    consumer.context().router().writers.clear();
+    consumer
+}
+
+fn try_route(
+    consumer: &BaseConsumer<IngestContext>,
+    partition: i32,
+    msg: ToWriter,
+) -> Result<(), ToWriter> {
+    let router = consumer.context().router();
+    let Some(writer) = router.writer(partition) else {
+        return Ok(());
+    };
+    match writer.try_send(msg) {
+        Ok(()) => Ok(()),
+        Err(TrySendError::Full(msg)) => Err(msg),
+        // A writer that has stopped takes nothing more; shutdown is under way.
+        Err(TrySendError::Closed(_)) => Ok(()),
+    }
+}
+
+fn set_paused(consumer: &BaseConsumer<IngestContext>, topic: &str, pause: bool) {
+    let assigned: Vec<i32> = consumer
+        .context()
+        .router()
+        .assigned
+        .iter()
+        .copied()
+        .collect();
+    let mut tpl = TopicPartitionList::new();
+    for p in assigned {
+        tpl.add_partition(topic, p);
+    }
+    let result = if pause {
+        consumer.pause(&tpl)
+    } else {
+        consumer.resume(&tpl)
+    };
+    match result {
+        Ok(()) => tracing::debug!(pause, "consumption paused or resumed for backpressure"),
+        Err(e) => tracing::warn!(pause, error = %e, "pause/resume failed"),
+    }
+}
+
+fn apply_reseek(
+    consumer: &BaseConsumer<IngestContext>,
+    topic: &str,
+    reseek: Reseek,
+    backlog: &mut VecDeque<(i32, ToWriter)>,
+) {
+    let mut router = consumer.context().router();
+    if !router.assigned.contains(&reseek.partition) {
+        return;
+    }
+    backlog.retain(|(p, _)| *p != reseek.partition);
+    if let Err(e) = consumer.seek(
+        topic,
+        reseek.partition,
+        Offset::Offset(reseek.next_offset),
+        Duration::from_secs(10),
+    ) {
+        tracing::warn!(partition = reseek.partition, error = %e, "seek failed");
+    }
+    router.announce(reseek.partition, reseek.next_offset);
+    tracing::info!(
+        partition = reseek.partition,
+        next_offset = reseek.next_offset,
+        "partition re-positioned from postgres"
+    );
+}
+
+fn commit_to_kafka(
+    consumer: &BaseConsumer<IngestContext>,
+    topic: &str,
+    committed: &Mutex<BTreeMap<i32, i64>>,
+    done: &mut BTreeMap<i32, i64>,
+) {
+    let latest = committed.lock().map(|m| m.clone()).unwrap_or_default();
+    let assigned = consumer.context().router().assigned.clone();
+    let mut tpl = TopicPartitionList::new();
+    for (p, offset) in latest {
+        if assigned.contains(&p)
+            && done.get(&p) != Some(&offset)
+            && tpl
+                .add_partition_offset(topic, p, Offset::Offset(offset))
+                .is_ok()
+        {
+            done.insert(p, offset);
+        }
+    }
+    if tpl.count() > 0
+        && let Err(e) = consumer.commit(&tpl, CommitMode::Async)
+    {
+        tracing::debug!(error = %e, "kafka offset commit failed (lag metrics only)");
+    }
+}
+
+/// Commits the final positions synchronously, for lag monitoring after shutdown.
+pub(crate) fn final_commit(
+    consumer: &BaseConsumer<IngestContext>,
+    committed: &Mutex<BTreeMap<i32, i64>>,
+) {
+    let topic = consumer.context().topic.clone();
+    let mut done = BTreeMap::new();
+    commit_to_kafka(consumer, &topic, committed, &mut done);
+}
+
+fn log_kafka_error(e: &KafkaError, last: &mut Option<Instant>) {
+    // Broker outages produce a stream of errors while librdkafka reconnects by itself.
+    if last.is_none_or(|t| t.elapsed() > Duration::from_secs(5)) {
+        tracing::warn!(error = %e, "kafka error (librdkafka keeps reconnecting)");
+        *last = Some(Instant::now());
+    }
+}

@@ -1,0 +1,498 @@
+//! One Postgres transaction per batch: offsets compare-and-set first (fencing), then the
+//! events by binary COPY, dead letters, live counters and invalidations; all or nothing.
+
+use std::collections::{BTreeMap, HashMap, HashSet};
+use std::sync::{Arc, Mutex};
+use std::time::Instant;
+
+use chrono::NaiveDate;
+use deadpool_postgres::Transaction;
+use deadpool_postgres::{Object, Pool};
+use futures::pin_mut;
+use schema::{EventType, describe_pg_error};
+use tokio_postgres::GenericClient;
+use tokio_postgres::binary_copy::BinaryCopyInWriter;
+use tokio_postgres::error::SqlState;
+use tokio_postgres::types::{Json, ToSql, Type};
+use uuid::Uuid;
+
+use crate::batch::{Batch, DeadLetter, Row};
+use crate::decode::Reason;
+
+/// Day partitions known to exist, shared by every writer of the process.
+#[derive(Debug, Clone, Default)]
+pub(crate) struct DayCache(Arc<Mutex<HashSet<NaiveDate>>>);
+
+impl DayCache {
+    /// Loads the partitions that exist now.
+    pub async fn load(client: &impl GenericClient) -> Result<DayCache, tokio_postgres::Error> {
+        let cache = DayCache::default();
+        for row in client
+            .query(include_str!("writer/known_days.sql"), &[])
+            .await?
+        {
+            let name: String = row.get(0);
+            if let Some(day) = name
+                .strip_prefix("events_p")
+                .and_then(|d| NaiveDate::parse_from_str(d, "%Y%m%d").ok())
+            {
+                cache.insert(day);
+            }
+        }
+        Ok(cache)
+    }
+
+    fn contains(&self, day: NaiveDate) -> bool {
+        self.0.lock().map(|s| s.contains(&day)).unwrap_or(false)
+    }
+
+    fn insert(&self, day: NaiveDate) {
+        if let Ok(mut set) = self.0.lock() {
+            set.insert(day);
+        }
+    }
+}
+
+/// What a committed batch did.
+#[derive(Debug, Default, Clone, PartialEq, Eq)]
+pub(crate) struct Outcome {
+    /// Events stored.
+    pub stored: u64,
+    /// Repeats dropped: within the batch, or of events stored earlier.
+    pub duplicates: u64,
+    /// Dead letters written, by reason.
+    pub dead: BTreeMap<&'static str, u64>,
+    /// Partitions whose position moved, with their new next offset.
+    pub committed: Vec<(i32, i64)>,
+    /// Partitions another consumer had moved: their records were dropped; the value
+    /// is where Postgres says the partition now stands.
+    pub fenced: Vec<(i32, i64)>,
+}
+
+enum Attempt {
+    Committed(Outcome),
+    Fenced(Vec<i32>),
+}
+
+/// Writes batches for one topic.
+#[derive(Clone)]
+pub(crate) struct Writer {
+    pool: Pool,
+    topic: String,
+    days: DayCache,
+    event_type: Type,
+}
+
+impl Writer {
+    /// A writer over `pool`; learns the `event_type` enum's type from the server.
+    pub async fn new(pool: Pool, topic: &str, days: DayCache) -> Result<Writer, WriteError> {
+        let client = pool.get().await.map_err(WriteError::pool)?;
+        let stmt = client
+            .prepare("SELECT NULL::event_type")
+            .await
+            .map_err(WriteError::Db)?;
+        let event_type = stmt.columns()[0].type_().clone();
+        Ok(Writer {
+            pool,
+            topic: topic.to_owned(),
+            days,
+            event_type,
+        })
+    }
+
+    /// Commits `batch` (emptying it) or fails without having changed anything. Fenced
+    /// partitions are dropped from the batch and reported; the rest commits.
+    pub async fn write(&self, batch: &mut Batch) -> Result<Outcome, WriteError> {
+        let mut client = self.pool.get().await.map_err(WriteError::pool)?;
+        self.ensure_days(&client, &batch.rows).await?;
+        let mut fenced_all = Vec::new();
+        loop {
+            if batch.is_empty() {
+                *batch = Batch::new();
+                return Ok(Outcome {
+                    fenced: fenced_all,
+                    ..Outcome::default()
+                });
+            }
+            match self
+                .attempt(&mut client, batch)
+                .await
+                .map_err(WriteError::Db)?
+            {
+                Attempt::Committed(mut outcome) => {
+                    outcome.fenced = fenced_all;
+                    *batch = Batch::new();
+                    return Ok(outcome);
+                }
+                Attempt::Fenced(partitions) => {
+                    for p in partitions {
+                        let now_at: Option<i64> = client
+                            .query_opt(include_str!("writer/read_offset.sql"), &[&self.topic, &p])
+                            .await
+                            .map_err(WriteError::Db)?
+                            .map(|r| r.get(0));
+                        let to = batch.ranges.get(&p).map(|r| r.to);
+                        batch.drop_partition(p);
+                        let now_at = now_at.unwrap_or(0);
+                        if Some(now_at) == to {
+                            // Our own earlier attempt committed, but its acknowledgement
+                            // was lost with the connection: nothing is missing.
+                            tracing::info!(
+                                partition = p,
+                                next_offset = now_at,
+                                "batch was already committed"
+                            );
+                        } else {
+                            tracing::warn!(
+                                partition = p,
+                                next_offset = now_at,
+                                "partition moved by another consumer: batch dropped"
+                            );
+                        }
+                        fenced_all.push((p, now_at));
+                    }
+                }
+            }
+        }
+    }
+
+    /// Creates, outside the batch's transaction, the day partitions it needs: attaching
+    /// one takes a brief lock on `events` that must not be held for a whole batch.
+    async fn ensure_days(&self, client: &Object, rows: &[Row]) -> Result<(), WriteError> {
+        let mut missing: Vec<NaiveDate> = rows
+            .iter()
+            .map(|r| r.event.day())
+            .filter(|d| !self.days.contains(*d))
+            .collect();
+        missing.sort();
+        missing.dedup();
+        for day in missing {
+            client
+                .query_one("SELECT tally_create_day_partition($1)", &[&day])
+                .await
+                .map_err(WriteError::Db)?;
+            self.days.insert(day);
+            tracing::info!(%day, "day partition created on demand");
+        }
+        Ok(())
+    }
+
+    async fn attempt(
+        &self,
+        client: &mut Object,
+        batch: &Batch,
+    ) -> Result<Attempt, tokio_postgres::Error> {
+        let tx = client.transaction().await?;
+        // Offsets first: a zombie and the partition's new owner serialise on this row
+        // lock before either touches anything else, and the loser sees zero rows.
+        let cas = tx
+            .prepare_cached(include_str!("writer/cas_offset.sql"))
+            .await?;
+        let mut fenced = Vec::new();
+        for (partition, range) in &batch.ranges {
+            let n = tx
+                .execute(&cas, &[&self.topic, partition, &range.to, &range.from])
+                .await?;
+            if n == 0 {
+                fenced.push(*partition);
+            }
+        }
+        if !fenced.is_empty() {
+            tx.rollback().await?;
+            return Ok(Attempt::Fenced(fenced));
+        }
+
+        let copy_started = Instant::now();
+        let inserted = self.insert_rows(&tx, &batch.rows).await?;
+        let copy_seconds = copy_started.elapsed().as_secs_f64();
+
+        let mut dead: Vec<&DeadLetter> = batch.dead.iter().collect();
+        let poisoned: Vec<DeadLetter> = inserted
+            .poisoned
+            .iter()
+            .map(|(i, detail)| {
+                let row = &batch.rows[*i];
+                tracing::warn!(
+                    partition = row.partition,
+                    offset = row.offset,
+                    event_id = %row.event.event_id,
+                    error = %detail,
+                    "record refused by Postgres: dead-lettered"
+                );
+                DeadLetter {
+                    partition: row.partition,
+                    offset: row.offset,
+                    payload: row.payload.clone(),
+                    reason: Reason::RejectedByDatabase,
+                    detail: detail.clone(),
+                    organization_id: Some(row.event.organization_id.0),
+                }
+            })
+            .collect();
+        dead.extend(poisoned.iter());
+        self.write_dead_letters(&tx, &dead).await?;
+
+        let stored: Vec<&Row> = inserted.stored.iter().map(|&i| &batch.rows[i]).collect();
+        self.write_counters(&tx, &stored).await?;
+        tx.commit().await?;
+
+        let mut by_reason: BTreeMap<&'static str, u64> = BTreeMap::new();
+        for d in &dead {
+            *by_reason.entry(d.reason.as_str()).or_default() += 1;
+        }
+        let stored_n = stored.len() as u64;
+        let outcome = Outcome {
+            stored: stored_n,
+            duplicates: batch.duplicates
+                + (batch.rows.len() - inserted.stored.len() - inserted.poisoned.len()) as u64,
+            dead: by_reason,
+            committed: batch.ranges.iter().map(|(p, r)| (*p, r.to)).collect(),
+            fenced: Vec::new(),
+        };
+        crate::metrics::global().batch_committed(&outcome, batch.len(), copy_seconds);
+        Ok(Attempt::Committed(outcome))
+    }
+
+    /// Stores `rows`, isolating any that Postgres refuses by splitting the range that
+    /// failed until the culprit stands alone.
+    async fn insert_rows(
+        &self,
+        tx: &Transaction<'_>,
+        rows: &[Row],
+    ) -> Result<Inserted, tokio_postgres::Error> {
+        let mut inserted = Inserted::default();
+        let mut pending = vec![(0, rows.len())];
+        while let Some((start, end)) = pending.pop() {
+            if start == end {
+                continue;
+            }
+            tx.batch_execute("SAVEPOINT tally_rows").await?;
+            let result = match self
+                .copy(
+                    tx,
+                    include_str!("writer/copy_events.sql"),
+                    &rows[start..end],
+                )
+                .await
+            {
+                Ok(_) => Ok((start..end).collect()),
+                Err(e) if e.code() == Some(&SqlState::UNIQUE_VIOLATION) => {
+                    tx.batch_execute("ROLLBACK TO SAVEPOINT tally_rows").await?;
+                    self.insert_staged(tx, &rows[start..end]).await.map(|ids| {
+                        (start..end)
+                            .filter(|&i| ids.contains(&rows[i].event.event_id))
+                            .collect()
+                    })
+                }
+                Err(e) => Err(e),
+            };
+            match result {
+                Ok(stored) => {
+                    tx.batch_execute("RELEASE SAVEPOINT tally_rows").await?;
+                    inserted.stored.extend::<Vec<usize>>(stored);
+                }
+                Err(e) if is_row_error(&e) => {
+                    tx.batch_execute(
+                        "ROLLBACK TO SAVEPOINT tally_rows; RELEASE SAVEPOINT tally_rows",
+                    )
+                    .await?;
+                    if end - start == 1 {
+                        inserted.poisoned.push((start, describe_pg_error(&e)));
+                    } else {
+                        let mid = start + (end - start) / 2;
+                        pending.push((mid, end));
+                        pending.push((start, mid));
+                    }
+                }
+                Err(e) => return Err(e),
+            }
+        }
+        inserted.stored.sort_unstable();
+        Ok(inserted)
+    }
+
+    /// COPY into the staging table, then INSERT ... ON CONFLICT DO NOTHING; returns the
+    /// ids actually stored.
+    async fn insert_staged(
+        &self,
+        tx: &Transaction<'_>,
+        rows: &[Row],
+    ) -> Result<HashSet<Uuid>, tokio_postgres::Error> {
+        tx.batch_execute(include_str!("writer/create_stage.sql"))
+            .await?;
+        tx.batch_execute("TRUNCATE tally_stage").await?;
+        self.copy(tx, include_str!("writer/copy_stage.sql"), rows)
+            .await?;
+        let ids = tx
+            .query(include_str!("writer/insert_from_stage.sql"), &[])
+            .await?
+            .iter()
+            .map(|r| r.get::<_, Uuid>(0))
+            .collect();
+        Ok(ids)
+    }
+
+    async fn copy(
+        &self,
+        tx: &Transaction<'_>,
+        statement: &str,
+        rows: &[Row],
+    ) -> Result<u64, tokio_postgres::Error> {
+        let sink = tx.copy_in(statement).await?;
+        let types = [
+            Type::UUID,
+            Type::INT8,
+            Type::INT8,
+            Type::INT8,
+            self.event_type.clone(),
+            Type::TIMESTAMPTZ,
+            Type::INET,
+            Type::JSONB,
+        ];
+        let writer = BinaryCopyInWriter::new(sink, &types);
+        pin_mut!(writer);
+        for row in rows {
+            let e = &row.event;
+            let data = Json(&*e.event_data);
+            let values: [&(dyn ToSql + Sync); 8] = [
+                &e.event_id,
+                &e.organization_id,
+                &e.campaign_id,
+                &e.contact_id,
+                &e.event_type,
+                &e.occurred_at,
+                &e.ip_address,
+                &data,
+            ];
+            writer.as_mut().write(&values).await?;
+        }
+        writer.finish().await
+    }
+
+    async fn write_dead_letters(
+        &self,
+        tx: &Transaction<'_>,
+        dead: &[&DeadLetter],
+    ) -> Result<(), tokio_postgres::Error> {
+        if dead.is_empty() {
+            return Ok(());
+        }
+        let partitions: Vec<i32> = dead.iter().map(|d| d.partition).collect();
+        let offsets: Vec<i64> = dead.iter().map(|d| d.offset).collect();
+        let payloads: Vec<&[u8]> = dead.iter().map(|d| d.payload.as_slice()).collect();
+        let reasons: Vec<&str> = dead.iter().map(|d| d.reason.as_str()).collect();
+        let details: Vec<&str> = dead.iter().map(|d| d.detail.as_str()).collect();
+        let orgs: Vec<Option<i64>> = dead.iter().map(|d| d.organization_id).collect();
+        let stmt = tx
+            .prepare_cached(include_str!("writer/dead_letters.sql"))
+            .await?;
+        tx.execute(
+            &stmt,
+            &[
+                &self.topic,
+                &partitions,
+                &offsets,
+                &payloads,
+                &reasons,
+                &details,
+                &orgs,
+            ],
+        )
+        .await?;
+        Ok(())
+    }
+
+    async fn write_counters(
+        &self,
+        tx: &Transaction<'_>,
+        stored: &[&Row],
+    ) -> Result<(), tokio_postgres::Error> {
+        if stored.is_empty() {
+            return Ok(());
+        }
+        type Key = (i64, i64, EventType, NaiveDate, i32);
+        let mut counts: HashMap<Key, i64> = HashMap::new();
+        for row in stored {
+            let e = &row.event;
+            *counts
+                .entry((
+                    e.organization_id.0,
+                    e.campaign_id.0,
+                    e.event_type,
+                    e.day(),
+                    row.partition,
+                ))
+                .or_default() += 1;
+        }
+        let mut keys: Vec<(&Key, &i64)> = counts.iter().collect();
+        keys.sort_unstable_by_key(|(k, _)| **k);
+        let orgs: Vec<i64> = keys.iter().map(|(k, _)| k.0).collect();
+        let campaigns: Vec<i64> = keys.iter().map(|(k, _)| k.1).collect();
+        let types: Vec<EventType> = keys.iter().map(|(k, _)| k.2).collect();
+        let days: Vec<NaiveDate> = keys.iter().map(|(k, _)| k.3).collect();
+        let shards: Vec<i32> = keys.iter().map(|(k, _)| k.4).collect();
+        let values: Vec<i64> = keys.iter().map(|(_, v)| **v).collect();
+        let stmt = tx
+            .prepare_cached(include_str!("writer/counters.sql"))
+            .await?;
+        tx.execute(&stmt, &[&orgs, &campaigns, &types, &days, &shards, &values])
+            .await?;
+
+        let mut touched: Vec<(i64, i64, NaiveDate, i32)> =
+            keys.iter().map(|(k, _)| (k.0, k.1, k.3, k.4)).collect();
+        touched.sort_unstable();
+        touched.dedup();
+        let orgs: Vec<i64> = touched.iter().map(|t| t.0).collect();
+        let campaigns: Vec<i64> = touched.iter().map(|t| t.1).collect();
+        let days: Vec<NaiveDate> = touched.iter().map(|t| t.2).collect();
+        let shards: Vec<i32> = touched.iter().map(|t| t.3).collect();
+        let stmt = tx
+            .prepare_cached(include_str!("writer/invalidations.sql"))
+            .await?;
+        tx.execute(&stmt, &[&orgs, &campaigns, &days, &shards])
+            .await?;
+        Ok(())
+    }
+}
+
+#[derive(Debug, Default)]
+struct Inserted {
+    /// Indices of stored rows.
+    stored: Vec<usize>,
+    /// Indices of rows Postgres refused, with its message.
+    poisoned: Vec<(usize, String)>,
+}
+
+/// Errors about one row's content (data exceptions, integrity, limits) rather than about
+/// the connection or the server: these isolate a record instead of failing the batch.
+fn is_row_error(e: &tokio_postgres::Error) -> bool {
+    e.code()
+        .map(|c| {
+            let code = c.code();
+            code.starts_with("22")
+                || (code.starts_with("23") && code != "23505")
+                || code.starts_with("54")
+        })
+        .unwrap_or(false)
+}
+
+/// Why a batch could not be written; every variant is retried with backoff by the
+/// caller, since the batch is still whole and nothing was committed.
+#[derive(Debug, thiserror::Error)]
+pub enum WriteError {
+    /// Postgres failed or went away.
+    #[error("postgres: {}", describe_pg_error(.0))]
+    Db(#[source] tokio_postgres::Error),
+    /// No connection could be had from the pool.
+    #[error("no database connection: {0}")]
+    Pool(String),
+}
+
+impl WriteError {
+    fn pool(e: deadpool_postgres::PoolError) -> WriteError {
+        WriteError::Pool(e.to_string())
+    }
+}
+
+#[cfg(test)]
+mod tests;

@@ -1,0 +1,292 @@
+//! The batch transaction against a real Postgres, without Kafka.
+
+use std::time::Duration;
+
+use chrono::{TimeDelta, Utc};
+use testkit::TestDb;
+
+use super::*;
+use crate::batch::Record;
+use crate::decode::Limits;
+
+const TOPIC: &str = "events-test";
+
+struct Fixture {
+    db: TestDb,
+    writer: Writer,
+    pool: Pool,
+}
+
+async fn fixture() -> Fixture {
+    let db = TestDb::migrated().await;
+    let client = db.connect().await;
+    client
+        .batch_execute(
+            "INSERT INTO organizations (id, name, domain) VALUES (1, 'Acme', 'acme.example');
+             INSERT INTO campaigns (organization_id, id, name, landing_page_slug) VALUES (1, 1, 'November', 'november');
+             INSERT INTO ingest_offsets (topic, kafka_partition, next_offset) VALUES ('events-test', 0, 0);",
+        )
+        .await
+        .unwrap();
+    let pool = crate::pool(db.config(), 4).unwrap();
+    let days = DayCache::load(&client).await.unwrap();
+    let writer = Writer::new(pool.clone(), TOPIC, days).await.unwrap();
+    Fixture { db, writer, pool }
+}
+
+/// A valid event; the same `n` always gives the same event_id and occurred_at, as a
+/// producer's retry does.
+fn event(n: u128, data: &str) -> Vec<u8> {
+    static BASE: std::sync::OnceLock<chrono::DateTime<Utc>> = std::sync::OnceLock::new();
+    let base = BASE.get_or_init(|| Utc::now() - TimeDelta::hours(2));
+    let id = Uuid::from_u128(0x0193_6d3e_7f1a_7c3e_9a51_0000_0000_0000 + n);
+    let at = (*base + TimeDelta::milliseconds(n as i64)).to_rfc3339();
+    format!(
+        r#"{{"event_id":"{id}","organization_id":1,"campaign_id":1,"contact_id":{n},"event_type":"OPEN","occurred_at":"{at}","ip_address":"203.0.113.7","event_data":{data}}}"#
+    )
+    .into_bytes()
+}
+
+/// A batch of partition 0 from `position`, one record per payload at consecutive offsets.
+fn batch(position: i64, payloads: Vec<Vec<u8>>) -> Batch {
+    let mut batch = Batch::new();
+    for (i, payload) in payloads.into_iter().enumerate() {
+        batch.push(
+            Record {
+                partition: 0,
+                offset: position + i as i64,
+                payload,
+            },
+            position,
+            &Limits::default(),
+            Utc::now(),
+        );
+    }
+    batch
+}
+
+async fn count(db: &TestDb, sql: &str) -> i64 {
+    db.connect().await.query_one(sql, &[]).await.unwrap().get(0)
+}
+
+#[tokio::test]
+async fn a_batch_commits_events_dead_letters_counters_and_its_offsets_together() {
+    let f = fixture().await;
+    let mut b = batch(
+        0,
+        vec![
+            event(1, "{}"),
+            event(2, r#"{"url":"https://acme.example/offer"}"#),
+            event(1, "{}"),
+            b"{not json".to_vec(),
+            event(3, "{}"),
+        ],
+    );
+    let outcome = f.writer.write(&mut b).await.unwrap();
+    assert_eq!(outcome.stored, 3);
+    assert_eq!(outcome.duplicates, 1);
+    assert_eq!(outcome.dead.get("malformed_json"), Some(&1));
+    assert_eq!(outcome.committed, vec![(0, 5)]);
+    assert!(b.is_empty(), "the batch is emptied once committed");
+
+    assert_eq!(count(&f.db, "SELECT count(*) FROM events").await, 3);
+    assert_eq!(
+        count(
+            &f.db,
+            "SELECT next_offset FROM ingest_offsets WHERE kafka_partition = 0"
+        )
+        .await,
+        5
+    );
+    assert_eq!(
+        count(
+            &f.db,
+            "SELECT kafka_offset FROM dead_letters WHERE reason = 'malformed_json'"
+        )
+        .await,
+        3
+    );
+    assert_eq!(
+        count(
+            &f.db,
+            "SELECT sum(event_count)::bigint FROM event_counters WHERE shard = 0"
+        )
+        .await,
+        3
+    );
+    assert_eq!(
+        count(&f.db, "SELECT count(*) FROM event_invalidations").await,
+        1
+    );
+    let data: String =
+        f.db.connect()
+            .await
+            .query_one(
+                "SELECT event_data::text FROM events WHERE contact_id = 2",
+                &[],
+            )
+            .await
+            .unwrap()
+            .get(0);
+    assert_eq!(data, r#"{"url": "https://acme.example/offer"}"#);
+}
+
+#[tokio::test]
+async fn a_repeat_of_a_stored_event_is_dropped_and_counted_never_stored_twice() {
+    let f = fixture().await;
+    let first = f
+        .writer
+        .write(&mut batch(0, vec![event(1, "{}"), event(2, "{}")]))
+        .await
+        .unwrap();
+    assert_eq!(first.stored, 2);
+    let second = f
+        .writer
+        .write(&mut batch(
+            2,
+            vec![event(2, "{}"), event(3, "{}"), event(1, "{}")],
+        ))
+        .await
+        .unwrap();
+    assert_eq!(second.stored, 1);
+    assert_eq!(second.duplicates, 2);
+    assert_eq!(count(&f.db, "SELECT count(*) FROM events").await, 3);
+    assert_eq!(
+        count(&f.db, "SELECT sum(event_count)::bigint FROM event_counters").await,
+        3,
+        "counters count stored events only"
+    );
+    assert_eq!(
+        count(&f.db, "SELECT next_offset FROM ingest_offsets").await,
+        5
+    );
+}
+
+#[tokio::test]
+async fn a_record_postgres_refuses_is_isolated_and_the_rest_commits() {
+    let f = fixture().await;
+    // Valid JSON with a number jsonb's numeric cannot hold: the decoder lets it
+    // through, Postgres refuses it.
+    let payloads: Vec<Vec<u8>> = (1..=100)
+        .map(|n| {
+            event(
+                n,
+                if n == 37 {
+                    r#"{"score":1e999999}"#
+                } else {
+                    "{}"
+                },
+            )
+        })
+        .collect();
+    let outcome = f.writer.write(&mut batch(0, payloads)).await.unwrap();
+    assert_eq!(outcome.stored, 99, "{outcome:?}");
+    assert_eq!(outcome.dead.get("rejected_by_database"), Some(&1));
+    let row =
+        f.db.connect()
+            .await
+            .query_one("SELECT kafka_offset, detail FROM dead_letters", &[])
+            .await
+            .unwrap();
+    assert_eq!(row.get::<_, i64>(0), 36, "offset of the record with n = 37");
+    let detail: String = row.get(1);
+    assert!(detail.contains("22003"), "{detail}");
+    assert_eq!(count(&f.db, "SELECT count(*) FROM events").await, 99);
+}
+
+#[tokio::test]
+async fn a_batch_from_a_position_another_consumer_moved_is_refused_whole() {
+    let f = fixture().await;
+    f.db.connect()
+        .await
+        .batch_execute("UPDATE ingest_offsets SET next_offset = 5")
+        .await
+        .unwrap();
+    let outcome = f
+        .writer
+        .write(&mut batch(0, vec![event(1, "{}"), b"bad".to_vec()]))
+        .await
+        .unwrap();
+    assert_eq!(outcome.fenced, vec![(0, 5)]);
+    assert_eq!(outcome.stored, 0);
+    assert!(outcome.committed.is_empty());
+    assert_eq!(count(&f.db, "SELECT count(*) FROM events").await, 0);
+    assert_eq!(count(&f.db, "SELECT count(*) FROM dead_letters").await, 0);
+    assert_eq!(
+        count(&f.db, "SELECT next_offset FROM ingest_offsets").await,
+        5
+    );
+}
+
+#[tokio::test]
+async fn a_batch_for_a_day_without_a_partition_creates_it_first() {
+    let f = fixture().await;
+    let at = (Utc::now() - TimeDelta::days(40)).to_rfc3339();
+    let payload = format!(
+        r#"{{"event_id":"{}","organization_id":1,"campaign_id":1,"contact_id":9,"event_type":"SENT","occurred_at":"{at}"}}"#,
+        Uuid::now_v7()
+    );
+    let outcome = f
+        .writer
+        .write(&mut batch(0, vec![payload.into_bytes()]))
+        .await
+        .unwrap();
+    assert_eq!(outcome.stored, 1);
+    let day = (Utc::now() - TimeDelta::days(40))
+        .format("events_p%Y%m%d")
+        .to_string();
+    let in_partition = count(&f.db, &format!("SELECT count(*) FROM {day}")).await;
+    assert_eq!(in_partition, 1);
+}
+
+#[tokio::test]
+async fn a_batch_whose_connection_is_killed_mid_copy_is_retried_without_loss_or_duplicates() {
+    let f = fixture().await;
+    let n = 150_000u128;
+    let payloads: Vec<Vec<u8>> = (1..=n).map(|i| event(i, "{}")).collect();
+    let mut b = batch(0, payloads);
+
+    // Kill the writer's backend as soon as it is seen copying.
+    let killer_db = f.db.connect().await;
+    let killer = tokio::spawn(async move {
+        for _ in 0..2000 {
+            let killed: i64 = killer_db
+                .query_one(
+                    "SELECT count(pg_terminate_backend(pid)) FROM pg_stat_activity
+                      WHERE query LIKE 'COPY events%' AND state = 'active' AND pid <> pg_backend_pid()",
+                    &[],
+                )
+                .await
+                .unwrap()
+                .get(0);
+            if killed > 0 {
+                return true;
+            }
+            tokio::time::sleep(Duration::from_millis(2)).await;
+        }
+        false
+    });
+    let first = f.writer.write(&mut b).await;
+    assert!(killer.await.unwrap(), "the COPY was never seen running");
+    let err = first.expect_err("the killed attempt fails");
+    assert!(matches!(err, WriteError::Db(_)), "{err}");
+    assert_eq!(
+        count(&f.db, "SELECT count(*) FROM events").await,
+        0,
+        "nothing of it committed"
+    );
+    assert!(!b.is_empty(), "the batch is kept whole for the retry");
+
+    let retried = f.writer.write(&mut b).await.unwrap();
+    assert_eq!(retried.stored, n as u64);
+    assert_eq!(count(&f.db, "SELECT count(*) FROM events").await, n as i64);
+    assert_eq!(
+        count(&f.db, "SELECT count(DISTINCT event_id) FROM events").await,
+        n as i64
+    );
+    assert_eq!(
+        count(&f.db, "SELECT next_offset FROM ingest_offsets").await,
+        n as i64
+    );
+    drop(f.pool);
+}
