@@ -80,6 +80,11 @@ impl Batch {
         self.rows.len() + self.dead.len() + self.duplicates as usize
     }
 
+    /// The offset after the last record of `partition` in this batch.
+    pub fn next_offset(&self, partition: i32) -> Option<i64> {
+        self.ranges.get(&partition).map(|r| r.to)
+    }
+
     pub fn is_empty(&self) -> bool {
         self.ranges.is_empty()
     }

@@ -28,6 +28,9 @@ use schema::{CampaignId, ContactId, Event, EventType, OrganizationId, PgEnum};
 /// Longest bad value quoted in a rejection's detail, in characters.
 const DETAIL_VALUE_CHARS: usize = 120;
 
+/// Every event type, for a detail; a test keeps it equal to `EventType::ALL`.
+const EVENT_TYPES: &str = "SENT, OPEN, CLICK, BOUNCE, UNSUBSCRIBE, FORM_VIEW, FORM_SUBMIT";
+
 /// Limits a record must respect; the defaults suit production.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub struct Limits {
@@ -310,12 +313,8 @@ impl Fields {
                     Some(t) => self.event_type = Some(*t),
                     None => self.refuse(Reason::UnknownEventType, || {
                         format!(
-                            "event_type: unknown event type {value}; expected one of {}",
-                            EventType::ALL
-                                .iter()
-                                .map(|t| t.as_str())
-                                .collect::<Vec<_>>()
-                                .join(", ")
+                            "event_type: unknown event type {}; expected one of {EVENT_TYPES}",
+                            quote(s)
                         )
                     }),
                 },
@@ -374,8 +373,8 @@ impl Fields {
             };
             self.refuse(Reason::InvalidField, || {
                 format!(
-                    "event_data: expected a JSON object or null, got {kind} {}",
-                    quote(text)
+                    "event_data: expected a JSON object or null, got {kind}: {}",
+                    truncate_chars(text, DETAIL_VALUE_CHARS)
                 )
             });
         } else if text.len() > self.max_event_data_bytes {
@@ -460,8 +459,8 @@ impl Fields {
                     ts(occurred_at),
                     ts(earliest),
                     ts(latest),
-                    limits.max_age,
-                    limits.max_ahead
+                    span(limits.max_age),
+                    span(limits.max_ahead)
                 ),
             ));
         }
@@ -485,6 +484,20 @@ impl Fields {
     }
 }
 
+/// A duration for a detail: whole days, hours, minutes or seconds when it is one.
+fn span(d: TimeDelta) -> String {
+    let units = |n: i64, unit: &str| format!("{n} {unit}{}", if n == 1 { "" } else { "s" });
+    if d.subsec_nanos() != 0 {
+        return units(d.num_milliseconds(), "millisecond");
+    }
+    match d.num_seconds() {
+        s if s % 86_400 == 0 => units(s / 86_400, "day"),
+        s if s % 3_600 == 0 => units(s / 3_600, "hour"),
+        s if s % 60 == 0 => units(s / 60, "minute"),
+        s => units(s, "second"),
+    }
+}
+
 fn empty_object() -> Box<RawValue> {
     RawValue::from_string("{}".to_owned()).expect("`{}` is valid JSON")
 }
@@ -493,17 +506,19 @@ fn empty_object() -> Box<RawValue> {
 fn has_nul_escape(text: &str) -> bool {
     let bytes = text.as_bytes();
     let mut from = 0;
-    while let Some(at) = text[from..].find("\\u0000").map(|i| from + i) {
-        // The backslash starts an escape when an even number of backslashes precede it.
-        let before = bytes[..at]
-            .iter()
-            .rev()
-            .take_while(|b| **b == b'\\')
-            .count();
-        if before % 2 == 0 {
+    while let Some(at) = bytes
+        .get(from..)
+        .and_then(|rest| rest.iter().position(|b| *b == b'\\'))
+    {
+        let escape = from + at + 1;
+        if bytes
+            .get(escape..)
+            .is_some_and(|rest| rest.starts_with(b"u0000"))
+        {
             return true;
         }
-        from = at + 1;
+        // Skip the escaped character, which may itself be a backslash.
+        from = escape + 1;
     }
     false
 }
@@ -784,6 +799,12 @@ mod tests {
     }
 
     #[test]
+    fn the_event_type_list_in_details_is_complete() {
+        let all: Vec<&str> = EventType::ALL.iter().map(|t| t.as_str()).collect();
+        assert_eq!(EVENT_TYPES, all.join(", "));
+    }
+
+    #[test]
     fn reason_codes_are_stable() {
         let codes: Vec<&str> = Reason::ALL.iter().map(|r| r.as_str()).collect();
         assert_eq!(
@@ -948,6 +969,10 @@ mod tests {
         assert_eq!(d.event.day().to_string(), "2026-11-21");
         let d = ok(&with("occurred_at", "\"2026-11-21T10:15:00.123456789Z\""));
         assert_eq!(d.event.occurred_at.timestamp_subsec_nanos(), 123_456_789);
+        let d = ok(&with("occurred_at", "\"2026-11-21 12:15:00.5+02:00\""));
+        assert_eq!(d.event.occurred_at, utc("2026-11-21T10:15:00.5Z"));
+        let d = ok(&with("occurred_at", "\"2026-11-21t10:15:00z\""));
+        assert_eq!(d.event.occurred_at, utc("2026-11-21T10:15:00Z"));
         for bad in [
             "\"2026-11-21T10:15:00\"",
             "\"2026-11-21T10:15:00.123\"",
@@ -995,6 +1020,11 @@ mod tests {
             &with("occurred_at", "\"2019-01-01T00:00:00Z\""),
             Reason::OutOfWindow,
             "occurred_at 2019-01-01T00:00:00Z is outside",
+        );
+        assert_reason(
+            &with("occurred_at", "\"2029-01-01T00:00:00Z\""),
+            Reason::OutOfWindow,
+            "(at most 730 days old and 1 day ahead)",
         );
         // The window is configurable.
         let narrow = Limits {

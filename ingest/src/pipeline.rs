@@ -230,6 +230,7 @@ impl Ingest {
                 committed: committed.clone(),
                 totals: totals.clone(),
                 positions: HashMap::new(),
+                rewound_at: HashMap::new(),
                 batch: Batch::new(),
             };
             writers.push(tokio::spawn(task.run(rx)));
@@ -376,6 +377,9 @@ struct WriterTask {
     totals: Arc<Totals>,
     /// Per partition: the next offset to store and the epoch records must carry.
     positions: HashMap<i32, (i64, u64)>,
+    /// Per partition: the offset at which a gap was seen and the partition rewound; a
+    /// gap seen again there is genuine (compaction, transaction markers).
+    rewound_at: HashMap<i32, i64>,
     batch: Batch,
 }
 
@@ -413,6 +417,30 @@ impl WriterTask {
                 };
                 // Records from before a seek or reassignment, or already stored.
                 if epoch != current || record.offset < next {
+                    return;
+                }
+                let expected = self.batch.next_offset(record.partition).unwrap_or(next);
+                if record.offset < expected {
+                    return;
+                }
+                if record.offset > expected
+                    && self.rewound_at.get(&record.partition) != Some(&expected)
+                {
+                    // The batch's range would cover records it never saw: rewind to what
+                    // is durable instead, and accept the gap only if it shows up again.
+                    tracing::warn!(
+                        partition = record.partition,
+                        expected,
+                        got = record.offset,
+                        "gap in offsets; re-reading the partition from its stored position"
+                    );
+                    self.rewound_at.insert(record.partition, expected);
+                    self.batch.drop_partition(record.partition);
+                    self.positions.remove(&record.partition);
+                    let _ = self.reseek.send(Reseek {
+                        partition: record.partition,
+                        next_offset: next,
+                    });
                     return;
                 }
                 self.batch

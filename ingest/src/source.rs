@@ -244,11 +244,14 @@ pub(crate) fn poll_loop(
     let mut last_commit = Instant::now();
     let mut kafka_committed: BTreeMap<i32, i64> = BTreeMap::new();
     let mut last_error: Option<Instant> = None;
+    let mut retry_reseeks: Vec<Reseek> = Vec::new();
 
     while !state.stop.load(Ordering::Relaxed) {
-        while let Ok(reseek) = state.reseeks.try_recv() {
-            apply_reseek(&consumer, &topic, reseek, &mut backlog);
+        let mut retry = Vec::new();
+        for reseek in retry_reseeks.drain(..).chain(state.reseeks.try_iter()) {
+            retry.extend(apply_reseek(&consumer, &topic, reseek, &mut backlog));
         }
+        retry_reseeks = retry;
         if last_commit.elapsed() >= Duration::from_secs(1) {
             commit_to_kafka(&consumer, &topic, &state.committed, &mut kafka_committed);
             last_commit = Instant::now();
@@ -272,7 +275,7 @@ pub(crate) fn poll_loop(
             paused = false;
         }
 
-        let timeout = if backlog.is_empty() {
+        let timeout = if backlog.is_empty() && retry_reseeks.is_empty() {
             Duration::from_millis(100)
         } else {
             Duration::from_millis(10)
@@ -352,15 +355,18 @@ fn set_paused(consumer: &BaseConsumer<IngestContext>, topic: &str, pause: bool) 
     }
 }
 
+/// Seeks a partition to where Postgres says it stands and announces the new epoch;
+/// returns the request back if the seek must be tried again (librdkafka refuses a seek
+/// while a partition's fetcher is starting or another seek is in progress).
 fn apply_reseek(
     consumer: &BaseConsumer<IngestContext>,
     topic: &str,
     reseek: Reseek,
     backlog: &mut VecDeque<(i32, ToWriter)>,
-) {
+) -> Option<Reseek> {
     let mut router = consumer.context().router();
     if !router.assigned.contains(&reseek.partition) {
-        return;
+        return None;
     }
     backlog.retain(|(p, _)| *p != reseek.partition);
     if let Err(e) = consumer.seek(
@@ -369,7 +375,9 @@ fn apply_reseek(
         Offset::Offset(reseek.next_offset),
         Duration::from_secs(10),
     ) {
-        tracing::warn!(partition = reseek.partition, error = %e, "seek failed");
+        // Announcing a position the consumer is not at would let a writer accept a gap.
+        tracing::debug!(partition = reseek.partition, error = %e, "seek refused; retrying");
+        return Some(reseek);
     }
     router.announce(reseek.partition, reseek.next_offset);
     tracing::info!(
@@ -377,6 +385,7 @@ fn apply_reseek(
         next_offset = reseek.next_offset,
         "partition re-positioned from postgres"
     );
+    None
 }
 
 fn commit_to_kafka(
