@@ -33,6 +33,7 @@ struct PartitionLabel {
 pub struct Metrics {
     registry: Registry,
     consumed: Counter,
+    skipped: Counter,
     stored: Counter,
     duplicates: Counter,
     unknown_fields: Counter,
@@ -54,6 +55,7 @@ impl Metrics {
         let mut registry = Registry::with_prefix("tally_ingest");
         let m = Metrics {
             consumed: Counter::default(),
+            skipped: Counter::default(),
             stored: Counter::default(),
             duplicates: Counter::default(),
             unknown_fields: Counter::default(),
@@ -123,6 +125,10 @@ impl Metrics {
 
     pub(crate) fn consumed(&self, n: u64) {
         self.consumed.inc_by(n);
+    }
+
+    pub(crate) fn skipped(&self, n: u64) {
+        self.skipped.inc_by(n);
     }
 
     pub(crate) fn unknown_fields(&self, n: u64) {

@@ -72,6 +72,7 @@ impl IngestConfig {
 /// Running totals of one ingest, readable while it runs.
 #[derive(Debug, Default)]
 pub struct Totals {
+    offsets: AtomicU64,
     stored: AtomicU64,
     duplicates: AtomicU64,
     dead: Mutex<BTreeMap<&'static str, u64>>,
@@ -87,6 +88,12 @@ impl Totals {
                 *dead.entry(reason).or_default() += n;
             }
         }
+    }
+
+    /// Kafka offsets committed so far across partitions (records handled plus offsets
+    /// found missing from Kafka): equals the records produced once all are read.
+    pub fn offsets(&self) -> u64 {
+        self.offsets.load(Ordering::Relaxed)
     }
 
     /// Events stored so far.
@@ -424,8 +431,21 @@ impl WriterTask {
                     return;
                 }
                 if record.offset > expected
-                    && self.rewound_at.get(&record.partition) != Some(&expected)
+                    && self.rewound_at.get(&record.partition) == Some(&expected)
                 {
+                    // Seen again after re-reading: the records are not in Kafka any more
+                    // (retention) or never were (compaction, transaction markers).
+                    let missing = record.offset - expected;
+                    tracing::error!(
+                        partition = record.partition,
+                        from = expected,
+                        to = record.offset,
+                        missing,
+                        "offsets missing from Kafka (expired by retention before ingest, or compacted): skipped"
+                    );
+                    crate::metrics::global().skipped(missing as u64);
+                    self.rewound_at.remove(&record.partition);
+                } else if record.offset > expected {
                     // The batch's range would cover records it never saw: rewind to what
                     // is durable instead, and accept the gap only if it shows up again.
                     tracing::warn!(
@@ -517,6 +537,8 @@ impl WriterTask {
         self.totals.add(outcome);
         for &(partition, next) in &outcome.committed {
             if let Some(position) = self.positions.get_mut(&partition) {
+                let moved = (next - position.0).max(0) as u64;
+                self.totals.offsets.fetch_add(moved, Ordering::Relaxed);
                 position.0 = next;
             }
         }

@@ -217,3 +217,69 @@ async fn a_second_consumer_joining_mid_stream_causes_no_loss_and_no_duplicates()
     );
     assert!(sb.stored > 0);
 }
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 4)]
+async fn records_kafka_expired_before_ingest_are_skipped_and_ingest_carries_on() {
+    let _ = tracing_subscriber::fmt()
+        .with_env_filter("ingest=debug,info")
+        .with_test_writer()
+        .try_init();
+    // The mock broker keeps about 5 MB per partition: 40,000 records of ~330 bytes
+    // overflow one partition, so the oldest expire before the consumer starts.
+    let db = TestDb::migrated().await;
+    let kafka = EmbeddedKafka::start(1).unwrap();
+    let topic = format!("events-{}", Uuid::new_v4().simple());
+    kafka.create_topic(&topic, 1).unwrap();
+    let start = (Utc::now() - TimeDelta::days(2)).date_naive();
+    let mut plan = SimulationPlan::new(start, 2, 40_000);
+    plan.duplicate_rate = 0.0;
+    plan.malformed_rate = 0.0;
+    seed_database(&db.connect().await, &plan).await.unwrap();
+    produce(
+        &kafka.bootstrap_servers(),
+        &topic,
+        generate(&plan).unwrap(),
+        |_| {},
+    )
+    .await
+    .unwrap();
+
+    let mut config =
+        IngestConfig::new(&kafka.bootstrap_servers(), &topic, "g", db.config().clone());
+    config.batch_size = 1000;
+    let ingest = Ingest::start(config).await.unwrap();
+    let started = Instant::now();
+    loop {
+        let next: i64 = db
+            .connect()
+            .await
+            .query_one(
+                "SELECT coalesce(max(next_offset), 0) FROM ingest_offsets",
+                &[],
+            )
+            .await
+            .unwrap()
+            .get(0);
+        if next == 40_000 {
+            break;
+        }
+        assert!(
+            started.elapsed() < Duration::from_secs(60),
+            "stuck at offset {next}"
+        );
+        tokio::time::sleep(Duration::from_millis(100)).await;
+    }
+    let summary = ingest.stop().await;
+    let stored: i64 = db
+        .connect()
+        .await
+        .query_one("SELECT count(*) FROM events", &[])
+        .await
+        .unwrap()
+        .get(0);
+    assert_eq!(stored as u64, summary.stored);
+    assert!(
+        stored > 5_000 && stored < 40_000,
+        "stored {stored}: the expired head must be missing"
+    );
+}

@@ -3,7 +3,10 @@
 
 use clap::{Args, Parser, Subcommand};
 
-use crate::settings::{DatabaseArgs, EmbeddedArgs, LogArgs, PartitionArgs};
+use crate::settings::{
+    DatabaseArgs, EmbeddedArgs, KafkaArgs, LimitArgs, LogArgs, MetricsArgs, PartitionArgs,
+    WriterArgs,
+};
 
 /// Event ingestion and aggregation for campaign events: Kafka to daily-partitioned
 /// Postgres, exactly once, with scheduled aggregation, anonymization and archive.
@@ -21,7 +24,11 @@ pub struct Cli {
 pub enum Command {
     /// Apply, inspect or roll back the database schema.
     Migrate(MigrateArgs),
-    /// Start an embedded Postgres with the full schema and show what it holds.
+    /// Consume campaign events from Kafka into Postgres, exactly once, until stopped.
+    Ingest(IngestArgs),
+    /// Generate realistic campaign traffic (seeded) into Kafka or as NDJSON.
+    Simulate(SimulateArgs),
+    /// Run the whole pipeline on an embedded Postgres and an in-process Kafka.
     Demo(DemoArgs),
     /// Print every setting with its environment variable and default.
     Settings,
@@ -51,6 +58,92 @@ pub enum MigrateAction {
     },
 }
 
+/// `tally ingest`.
+#[derive(Debug, Args)]
+pub struct IngestArgs {
+    #[command(flatten)]
+    pub database: DatabaseArgs,
+    #[command(flatten)]
+    pub kafka: KafkaArgs,
+    /// Consumer group; replicas in one group share the topic's partitions.
+    #[arg(long, env = "TALLY_GROUP", default_value = "tally-ingest")]
+    pub group: String,
+    #[command(flatten)]
+    pub writer: WriterArgs,
+    #[command(flatten)]
+    pub limits: LimitArgs,
+    #[command(flatten)]
+    pub metrics: MetricsArgs,
+    #[command(flatten)]
+    pub partitions: PartitionArgs,
+}
+
+/// `tally simulate`: the traffic's shape, by flags or from an email_send_simulations row.
+#[derive(Debug, Args)]
+pub struct SimulateArgs {
+    #[command(flatten)]
+    pub database: DatabaseArgs,
+    #[command(flatten)]
+    pub kafka: KafkaArgs,
+    /// Write NDJSON to standard output instead of producing to Kafka.
+    #[arg(long)]
+    pub stdout: bool,
+    /// Do not create the organizations, campaigns and contacts in the database.
+    #[arg(long)]
+    pub no_seed: bool,
+    /// Records to generate: valid, duplicates and malformed together.
+    #[arg(long, default_value_t = 100_000)]
+    pub events: u64,
+    /// Organizations.
+    #[arg(long, default_value_t = 1)]
+    pub organizations: u32,
+    /// Campaigns per organization.
+    #[arg(long, default_value_t = 3)]
+    pub campaigns: u32,
+    /// Contacts per organization.
+    #[arg(long, default_value_t = 1_000)]
+    pub contacts: u32,
+    /// UTC days the events spread over, ending today.
+    #[arg(long, default_value_t = 3)]
+    pub days: u32,
+    /// Id of the first organization; the others follow.
+    #[arg(long, default_value_t = 1_000_000)]
+    pub first_organization_id: i64,
+    /// Share of SENT that bounce.
+    #[arg(long, default_value_t = 0.02)]
+    pub bounce_rate: f64,
+    /// Share of delivered emails opened.
+    #[arg(long, default_value_t = 0.35)]
+    pub open_rate: f64,
+    /// Share of opens clicked.
+    #[arg(long, default_value_t = 0.25)]
+    pub click_rate: f64,
+    /// Share of clicks that view the form.
+    #[arg(long, default_value_t = 0.5)]
+    pub form_view_rate: f64,
+    /// Share of form views submitted.
+    #[arg(long, default_value_t = 0.3)]
+    pub form_submit_rate: f64,
+    /// Share of delivered emails unsubscribed.
+    #[arg(long, default_value_t = 0.005)]
+    pub unsubscribe_rate: f64,
+    /// Share of records that repeat an earlier one exactly.
+    #[arg(long, default_value_t = 0.01)]
+    pub duplicate_rate: f64,
+    /// Share of records that are malformed, one dead-letter kind after another.
+    #[arg(long, default_value_t = 0.005)]
+    pub malformed_rate: f64,
+    /// Random seed: the same seed and flags give byte-identical output.
+    #[arg(long, default_value_t = 1)]
+    pub seed: u64,
+    /// Take the traffic's shape from this email_send_simulations row instead.
+    #[arg(long, requires = "organization_id", value_name = "ID")]
+    pub simulation_id: Option<i64>,
+    /// The organization of --simulation-id.
+    #[arg(long, value_name = "ID")]
+    pub organization_id: Option<i64>,
+}
+
 /// `tally demo`.
 #[derive(Debug, Args)]
 pub struct DemoArgs {
@@ -58,6 +151,14 @@ pub struct DemoArgs {
     pub embedded: EmbeddedArgs,
     #[command(flatten)]
     pub partitions: PartitionArgs,
+    #[command(flatten)]
+    pub writer: WriterArgs,
+    /// Simulated records to send through the pipeline.
+    #[arg(long, default_value_t = 1_000_000)]
+    pub events: u64,
+    /// Stay up after the summary, printing how to connect, until Ctrl-C.
+    #[arg(long)]
+    pub keep: bool,
 }
 
 #[cfg(test)]

@@ -1,17 +1,25 @@
-//! `tally demo`: starts an embedded Postgres from the machine's server binaries, applies
-//! the schema, premakes the day partitions and shows what the database holds, then keeps
-//! it up until Ctrl-C (or SIGTERM) and removes it.
+//! `tally demo`: the whole pipeline on embedded parts. Starts a private Postgres from the
+//! machine's server binaries and librdkafka's in-process Kafka cluster (the real
+//! protocol), simulates campaign traffic into Kafka, ingests it exactly once, and prints
+//! what happened. With `--keep` it stays up until Ctrl-C for a look with psql.
+
+use std::time::{Duration, Instant};
 
 use anyhow::Context as _;
+use chrono::{Days, Utc};
+use ingest::simulate::{self, EmbeddedKafka, SimulationPlan};
+use ingest::{Ingest, IngestConfig};
 use localpg::{Cluster, ClusterOptions};
 use schema::Migrator;
-use tokio_postgres::NoTls;
+use tokio_postgres::{Client, NoTls};
 
 use crate::cli::DemoArgs;
+use crate::progress;
 
 const DATABASE: &str = "tally";
+const TOPIC: &str = "campaign-events";
 
-/// Runs the demo until interrupted.
+/// Runs the demo.
 pub async fn run(args: DemoArgs) -> anyhow::Result<()> {
     let binaries = match &args.embedded.pg_bindir {
         Some(dir) => localpg::binaries_in(dir)?,
@@ -24,91 +32,155 @@ pub async fn run(args: DemoArgs) -> anyhow::Result<()> {
     .await
     .context("starting the embedded cluster panicked")??;
 
-    let shown = show(&cluster, &args).await;
-    if shown.is_ok() {
+    let outcome = tokio::select! {
+        outcome = pipeline(&cluster, &args) => outcome,
+        _ = crate::shutdown::signal() => Err(anyhow::anyhow!("interrupted")),
+    };
+    if outcome.is_ok() && args.keep {
         println!();
         println!("connect with:  {}", cluster.psql_command(DATABASE));
         println!("press Ctrl-C to stop; the cluster and its files are removed on exit");
-        wait_for_shutdown().await?;
+        crate::shutdown::signal().await?;
         println!("stopping");
     }
     let dir = cluster.dir().to_path_buf();
     tokio::task::spawn_blocking(move || cluster.stop())
         .await
         .context("stopping the embedded cluster panicked")??;
-    shown?;
+    outcome?;
     println!("stopped; removed {}", dir.display());
     Ok(())
 }
 
-/// Creates the database, migrates it, premakes partitions and prints its contents.
-async fn show(cluster: &Cluster, args: &DemoArgs) -> anyhow::Result<()> {
-    let (admin, connection) =
-        tokio_postgres::connect(&cluster.connection_string("postgres"), NoTls)
-            .await
-            .context("connecting to the embedded cluster")?;
-    let admin_task = tokio::spawn(connection);
-    admin
+async fn connect(cluster: &Cluster, database: &str) -> anyhow::Result<Client> {
+    let (client, connection) = tokio_postgres::connect(&cluster.connection_string(database), NoTls)
+        .await
+        .with_context(|| format!("connecting to the embedded database {database}"))?;
+    tokio::spawn(connection);
+    Ok(client)
+}
+
+async fn pipeline(cluster: &Cluster, args: &DemoArgs) -> anyhow::Result<()> {
+    connect(cluster, "postgres")
+        .await?
         .batch_execute(&format!("CREATE DATABASE {DATABASE}"))
         .await
         .context("creating the demo database")?;
-    drop(admin);
-    let _ = admin_task.await;
-
-    let (mut client, connection) =
-        tokio_postgres::connect(&cluster.connection_string(DATABASE), NoTls)
-            .await
-            .context("connecting to the demo database")?;
-    tokio::spawn(connection);
-
+    let mut client = connect(cluster, DATABASE).await?;
     let applied = Migrator::default().up(&mut client).await?;
-    println!("applied {} migrations", applied.len());
-    let days = i32::from(args.partitions.premake_days);
-    let created: i32 = client
-        .query_one("SELECT tally_premake_partitions($1)", &[&days])
+    let premade: i32 = client
+        .query_one(
+            "SELECT tally_premake_partitions($1)",
+            &[&i32::from(args.partitions.premake_days)],
+        )
         .await
         .context("premaking partitions")?
         .get(0);
-    println!("premade {created} day partition(s) of events");
+    println!(
+        "schema: {} migrations applied, {premade} day partitions premade",
+        applied.len()
+    );
+
+    let kafka = EmbeddedKafka::start(1)?;
+    let partitions = i32::from(args.writer.writers) * 2;
+    kafka.create_topic(TOPIC, partitions)?;
+    println!(
+        "kafka: in-process cluster at {}, topic {TOPIC} with {partitions} partitions",
+        kafka.bootstrap_servers()
+    );
+
+    let today = Utc::now().date_naive();
+    let mut plan = SimulationPlan::new(
+        today.checked_sub_days(Days::new(6)).unwrap_or(today),
+        7,
+        args.events,
+    );
+    plan.seed = 42;
+    plan.organizations = 3;
+    plan.campaigns_per_organization = 4;
+    plan.contacts_per_organization = 50_000;
+    let seeded = simulate::seed_database(&client, &plan).await?;
+    println!(
+        "simulating {} records over 7 days: {} organizations, {} campaigns, {} contacts; ~1% duplicates, ~0.5% malformed",
+        args.events, seeded.organizations, seeded.campaigns, seeded.contacts
+    );
+
+    let mut config = IngestConfig::new(
+        &kafka.bootstrap_servers(),
+        TOPIC,
+        "tally-demo",
+        cluster_config(cluster)?,
+    );
+    config.writers = usize::from(args.writer.writers);
+    config.batch_size = args.writer.batch_size as usize;
+    config.batch_age = args.writer.batch_age;
+    let ingest = Ingest::start(config).await?;
+    let totals = ingest.totals();
+
+    // Produce while ingesting, never more than ~4 MB per partition ahead of what is
+    // committed: the in-process broker keeps only about 5 MB per partition.
+    let window = partitions as u64 * 12_000;
+    let watched = totals.clone();
+    let records = simulate::throttled(simulate::generate(&plan)?, window, move || {
+        watched.offsets()
+    });
+    let producer = {
+        let brokers = kafka.bootstrap_servers();
+        tokio::spawn(async move { simulate::produce(&brokers, TOPIC, records, |_| {}).await })
+    };
+    let bar = progress::bar(args.events, "ingesting");
+    let started = Instant::now();
+    while totals.offsets() < args.events {
+        bar.set_position(totals.offsets());
+        if producer.is_finished() && totals.offsets() < args.events {
+            // A finished producer that delivered less than planned is an error; surface it.
+            let sent = producer.await.context("the producer panicked")??;
+            anyhow::ensure!(
+                sent == args.events,
+                "only {sent} of {} records were produced",
+                args.events
+            );
+            break;
+        }
+        tokio::time::sleep(Duration::from_millis(100)).await;
+    }
+    while totals.offsets() < args.events {
+        bar.set_position(totals.offsets());
+        tokio::time::sleep(Duration::from_millis(50)).await;
+    }
+    let seconds = started.elapsed().as_secs_f64();
+    bar.finish_and_clear();
+    let sent = args.events;
+    let summary = ingest.stop().await;
 
     println!();
-    println!("tables:");
-    for row in client.query(include_str!("demo/tables.sql"), &[]).await? {
-        let name: String = row.get("name");
-        let comment: String = row.get("comment");
-        let mut tags = Vec::new();
-        if row.get::<_, bool>("partitioned") {
-            tags.push("partitioned by day");
-        }
-        if row.get::<_, bool>("tenant_guarded") {
-            tags.push("row-level security");
-        }
-        let tags = if tags.is_empty() {
-            String::new()
-        } else {
-            format!(" [{}]", tags.join(", "))
-        };
-        println!("  {name:<30} {comment}{tags}");
+    println!(
+        "simulated and ingested {sent} records in {seconds:.1}s: {:.0} records/s",
+        sent as f64 / seconds.max(1e-9)
+    );
+    println!("  stored               {:>10}", summary.stored);
+    println!("  duplicates dropped   {:>10}", summary.duplicates);
+    let dead: u64 = summary.dead_letters.values().sum();
+    println!("  dead letters         {dead:>10}");
+    for (reason, n) in &summary.dead_letters {
+        println!("    {reason:<22} {n:>8}");
     }
     println!();
-    println!("event partitions:");
+    println!("events per type:");
     for row in client
-        .query(include_str!("demo/partitions.sql"), &[])
+        .query(include_str!("demo/event_types.sql"), &[])
         .await?
     {
-        let name: String = row.get("name");
-        let bounds: String = row.get("bounds");
-        println!("  {name:<20} {bounds}");
+        let kind: String = row.get("event_type");
+        let n: i64 = row.get("events");
+        println!("  {kind:<14} {n:>10}");
     }
     Ok(())
 }
 
-async fn wait_for_shutdown() -> anyhow::Result<()> {
-    let mut term = tokio::signal::unix::signal(tokio::signal::unix::SignalKind::terminate())
-        .context("installing the SIGTERM handler")?;
-    tokio::select! {
-        r = tokio::signal::ctrl_c() => r.context("waiting for Ctrl-C")?,
-        _ = term.recv() => {}
-    }
-    Ok(())
+fn cluster_config(cluster: &Cluster) -> anyhow::Result<tokio_postgres::Config> {
+    cluster
+        .connection_string(DATABASE)
+        .parse()
+        .context("the embedded cluster's connection string")
 }

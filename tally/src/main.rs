@@ -2,8 +2,12 @@
 
 mod cli;
 mod demo;
+mod ingest_cmd;
 mod migrate;
+mod progress;
 mod settings;
+mod shutdown;
+mod simulate_cmd;
 
 use clap::Parser as _;
 
@@ -28,6 +32,8 @@ fn main() -> std::process::ExitCode {
     let result = runtime.block_on(async {
         match cli.command {
             Command::Migrate(args) => migrate::run(args).await,
+            Command::Ingest(args) => ingest_cmd::run(args).await,
+            Command::Simulate(args) => simulate_cmd::run(args).await,
             Command::Demo(args) => demo::run(args).await,
             Command::Settings => {
                 print!("{}", settings::table());

@@ -4,6 +4,7 @@
 
 use std::path::PathBuf;
 use std::str::FromStr as _;
+use std::time::Duration;
 
 use anyhow::Context as _;
 use clap::{Args, CommandFactory as _};
@@ -72,6 +73,117 @@ pub struct PartitionArgs {
         value_parser = clap::value_parser!(u16).range(0..=366)
     )]
     pub premake_days: u16,
+}
+
+/// Where the events come from.
+#[derive(Debug, Args)]
+pub struct KafkaArgs {
+    /// Kafka bootstrap servers, `host:port[,host:port...]`.
+    #[arg(
+        long,
+        env = "TALLY_BROKERS",
+        default_value = "localhost:9092",
+        value_name = "HOSTS"
+    )]
+    pub brokers: String,
+    /// The topic carrying campaign events.
+    #[arg(long, env = "TALLY_TOPIC", default_value = "campaign-events")]
+    pub topic: String,
+}
+
+/// How batches are written.
+#[derive(Debug, Args)]
+pub struct WriterArgs {
+    /// Concurrent writers, each with its own connection; Kafka partitions are spread
+    /// over them.
+    #[arg(long, env = "TALLY_WRITERS", default_value_t = 2, value_parser = clap::value_parser!(u16).range(1..=64))]
+    pub writers: u16,
+    /// Records per batch (one transaction each).
+    #[arg(long, env = "TALLY_BATCH_SIZE", default_value_t = 10_000, value_parser = clap::value_parser!(u32).range(1..=1_000_000))]
+    pub batch_size: u32,
+    /// Age at which a partly filled batch is written anyway (`250ms`, `1s`).
+    #[arg(long, env = "TALLY_BATCH_AGE", default_value = "250ms", value_parser = parse_duration)]
+    pub batch_age: Duration,
+}
+
+/// What a record must respect (docs/events.md).
+#[derive(Debug, Args)]
+pub struct LimitArgs {
+    /// Oldest accepted occurred_at, as an age (`730d`: the archive horizon).
+    #[arg(long, env = "TALLY_MAX_EVENT_AGE", default_value = "730d", value_parser = parse_duration)]
+    pub max_event_age: Duration,
+    /// Furthest accepted occurred_at in the future, for producers' clock skew (`1d`).
+    #[arg(long, env = "TALLY_MAX_EVENT_AHEAD", default_value = "1d", value_parser = parse_duration)]
+    pub max_event_ahead: Duration,
+    /// Largest accepted event_data, in bytes of JSON text.
+    #[arg(long, env = "TALLY_MAX_EVENT_DATA_BYTES", default_value_t = 16_384)]
+    pub max_event_data_bytes: usize,
+}
+
+impl LimitArgs {
+    /// The decoder's limits.
+    pub fn limits(&self) -> anyhow::Result<ingest::decode::Limits> {
+        let delta = |d: Duration, name: &str| {
+            chrono::TimeDelta::from_std(d).with_context(|| format!("{name} is too large"))
+        };
+        Ok(ingest::decode::Limits {
+            max_age: delta(self.max_event_age, "--max-event-age")?,
+            max_ahead: delta(self.max_event_ahead, "--max-event-ahead")?,
+            max_event_data_bytes: self.max_event_data_bytes,
+            ..ingest::decode::Limits::default()
+        })
+    }
+}
+
+/// Operations endpoints.
+#[derive(Debug, Args)]
+pub struct MetricsArgs {
+    /// Address serving `/metrics` (Prometheus) and `/healthz`; `off` to not serve them.
+    #[arg(
+        long,
+        env = "TALLY_METRICS_ADDR",
+        default_value = "127.0.0.1:9187",
+        value_name = "ADDR"
+    )]
+    pub metrics_addr: String,
+}
+
+impl MetricsArgs {
+    /// The address to serve on, if any.
+    pub fn addr(&self) -> anyhow::Result<Option<std::net::SocketAddr>> {
+        if self.metrics_addr == "off" {
+            return Ok(None);
+        }
+        self.metrics_addr.parse().map(Some).with_context(|| {
+            format!(
+                "--metrics-addr {:?} is not host:port or `off`",
+                self.metrics_addr
+            )
+        })
+    }
+}
+
+/// A duration such as `250ms`, `30s`, `5m`, `24h` or `730d`.
+pub fn parse_duration(text: &str) -> Result<Duration, String> {
+    let text = text.trim();
+    let split = text
+        .find(|c: char| !c.is_ascii_digit())
+        .unwrap_or(text.len());
+    let (number, unit) = text.split_at(split);
+    let n: u64 = number
+        .parse()
+        .map_err(|_| format!("{text:?} is not a duration like 250ms, 30s, 5m, 24h or 730d"))?;
+    let seconds = |s: u64| Duration::from_secs(n.saturating_mul(s));
+    match unit {
+        "ms" => Ok(Duration::from_millis(n)),
+        "s" | "" => Ok(seconds(1)),
+        "m" => Ok(seconds(60)),
+        "h" => Ok(seconds(3600)),
+        "d" => Ok(seconds(86_400)),
+        _ => Err(format!(
+            "{text:?}: unknown unit {unit:?}; use ms, s, m, h or d"
+        )),
+    }
 }
 
 /// One row of the settings table.
@@ -169,6 +281,19 @@ mod tests {
             "README.md's settings table is out of date; replace it with the output of \
              `cargo run -- settings`:\n{expected}"
         );
+    }
+
+    #[test]
+    fn durations_parse_with_units_and_refuse_nonsense() {
+        assert_eq!(parse_duration("250ms"), Ok(Duration::from_millis(250)));
+        assert_eq!(
+            parse_duration("730d"),
+            Ok(Duration::from_secs(730 * 86_400))
+        );
+        assert_eq!(parse_duration("2h"), Ok(Duration::from_secs(7200)));
+        assert_eq!(parse_duration("15"), Ok(Duration::from_secs(15)));
+        assert!(parse_duration("1w").unwrap_err().contains("unknown unit"));
+        assert!(parse_duration("soon").is_err());
     }
 
     #[test]

@@ -13,6 +13,7 @@ mod output;
 mod payload;
 mod plan;
 mod seed;
+mod throttle;
 
 pub use embedded::EmbeddedKafka;
 pub use error::SimulateError;
@@ -26,3 +27,4 @@ pub use plan::{
     UNKNOWN_CAMPAIGN_BASE, expected_events, plan_from_simulation,
 };
 pub use seed::{SeedSummary, seed_database};
+pub use throttle::{Throttled, throttled};
