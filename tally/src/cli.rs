@@ -68,6 +68,16 @@ pub struct IngestArgs {
     /// Consumer group; replicas in one group share the topic's partitions.
     #[arg(long, env = "TALLY_GROUP", default_value = "tally-ingest")]
     pub group: String,
+    /// Extra librdkafka consumer properties, `key=value` (repeat the flag, or separate
+    /// with commas in the variable): security, `session.timeout.ms`, ...
+    #[arg(
+        long = "kafka-option",
+        env = "TALLY_KAFKA_OPTIONS",
+        value_delimiter = ',',
+        value_name = "KEY=VALUE",
+        value_parser = parse_kafka_option
+    )]
+    pub kafka_options: Vec<(String, String)>,
     #[command(flatten)]
     pub writer: WriterArgs,
     #[command(flatten)]
@@ -76,6 +86,17 @@ pub struct IngestArgs {
     pub metrics: MetricsArgs,
     #[command(flatten)]
     pub partitions: PartitionArgs,
+}
+
+fn parse_kafka_option(text: &str) -> Result<(String, String), String> {
+    match text.split_once('=') {
+        Some((key, value)) if !key.trim().is_empty() => {
+            Ok((key.trim().to_owned(), value.trim().to_owned()))
+        }
+        _ => Err(format!(
+            "{text:?} is not key=value (e.g. session.timeout.ms=10000)"
+        )),
+    }
 }
 
 /// `tally simulate`: the traffic's shape, by flags or from an email_send_simulations row.

@@ -35,5 +35,6 @@ fn config(args: &IngestArgs) -> anyhow::Result<IngestConfig> {
     config.limits = args.limits.limits()?;
     config.premake_days = args.partitions.premake_days;
     config.metrics_addr = args.metrics.addr()?;
+    config.kafka_properties = args.kafka_options.clone();
     Ok(config)
 }

@@ -14,6 +14,7 @@ mod payload;
 mod plan;
 mod seed;
 mod throttle;
+mod verify;
 
 pub use embedded::EmbeddedKafka;
 pub use error::SimulateError;
@@ -28,3 +29,4 @@ pub use plan::{
 };
 pub use seed::{SeedSummary, seed_database};
 pub use throttle::{Throttled, throttled};
+pub use verify::verify_ingested;

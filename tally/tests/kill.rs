@@ -1,0 +1,142 @@
+//! The real `tally ingest` binary, killed with SIGKILL at random moments while a stream
+//! flows, ends with exactly the expected rows: nothing lost, nothing stored twice.
+
+// A panic in a test is a failed assertion with its message.
+#![allow(clippy::unwrap_used)]
+
+use std::process::{Child, Command, Stdio};
+
+use std::time::{Duration, Instant};
+
+use chrono::{TimeDelta, Utc};
+use ingest::simulate::{
+    EmbeddedKafka, Record, SimulationPlan, generate, produce, seed_database, verify_ingested,
+};
+use nix::sys::signal::{Signal, kill};
+use nix::unistd::Pid;
+use rand::{Rng as _, SeedableRng as _};
+use testkit::TestDb;
+
+const TALLY: &str = env!("CARGO_BIN_EXE_tally");
+const TOTAL: u64 = 40_000;
+
+/// Kills the process if the test fails before it does.
+struct Guard(Child);
+
+impl Drop for Guard {
+    fn drop(&mut self) {
+        let _ = self.0.kill();
+        let _ = self.0.wait();
+    }
+}
+
+fn start_ingest(brokers: &str, topic: &str, database_url: &str) -> Guard {
+    let child = Command::new(TALLY)
+        .args(["ingest", "--brokers", brokers, "--topic", topic])
+        .args(["--group", "killed", "--metrics-addr", "off"])
+        .args(["--batch-size", "500", "--batch-age", "50ms"])
+        // A killed member holds its partitions until its session expires.
+        .args(["--kafka-option", "session.timeout.ms=6000"])
+        .args(["--kafka-option", "heartbeat.interval.ms=500"])
+        .env("DATABASE_URL", database_url)
+        .env("TALLY_LOG", "warn")
+        .stdout(Stdio::null())
+        .stderr(Stdio::inherit())
+        .spawn()
+        .expect("tally ingest starts");
+    Guard(child)
+}
+
+async fn committed(db: &TestDb) -> i64 {
+    db.connect()
+        .await
+        .query_one(
+            "SELECT coalesce(sum(next_offset), 0)::bigint FROM ingest_offsets",
+            &[],
+        )
+        .await
+        .unwrap()
+        .get(0)
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn sigkill_five_times_mid_stream_then_exactly_the_expected_rows() {
+    let db = TestDb::migrated().await;
+    let kafka = EmbeddedKafka::start(1).unwrap();
+    let topic = format!("events-{}", uuid::Uuid::new_v4().simple());
+    kafka.create_topic(&topic, 4).unwrap();
+    let start = (Utc::now() - TimeDelta::days(2)).date_naive();
+    let mut plan = SimulationPlan::new(start, 2, TOTAL);
+    plan.duplicate_rate = 0.02;
+    plan.malformed_rate = 0.01;
+    seed_database(&db.connect().await, &plan).await.unwrap();
+    let records: Vec<Record> = generate(&plan).unwrap().collect();
+
+    // The stream flows in chunks while the ingest is being killed.
+    let brokers = kafka.bootstrap_servers();
+    let producer = {
+        let (brokers, topic, records) = (brokers.clone(), topic.clone(), records.clone());
+        tokio::spawn(async move {
+            let chunks: Vec<Vec<Record>> = records
+                .chunks(TOTAL as usize / 10)
+                .map(<[Record]>::to_vec)
+                .collect();
+            for chunk in chunks {
+                produce(&brokers, &topic, chunk.into_iter(), |_| {})
+                    .await
+                    .unwrap();
+                tokio::time::sleep(Duration::from_millis(1500)).await;
+            }
+        })
+    };
+
+    let url = db.connection_string();
+    let mut rng = rand_chacha::ChaCha8Rng::seed_from_u64(7);
+    let mut progress = Vec::new();
+    for _ in 0..5 {
+        let before = committed(&db).await;
+        let mut child = start_ingest(&brokers, &topic, &url);
+        // Kill at a random moment once this run is committing (it first waits for the
+        // group to expire the member killed before it).
+        let started = Instant::now();
+        while committed(&db).await == before {
+            assert!(
+                started.elapsed() < Duration::from_secs(60),
+                "a run never committed"
+            );
+            tokio::time::sleep(Duration::from_millis(20)).await;
+        }
+        tokio::time::sleep(Duration::from_millis(rng.random_range(0..800))).await;
+        kill(Pid::from_raw(child.0.id() as i32), Signal::SIGKILL).unwrap();
+        child.0.wait().unwrap();
+        progress.push(committed(&db).await);
+    }
+    producer.await.unwrap();
+    assert!(
+        progress.windows(2).all(|w| w[0] < w[1]),
+        "every killed run committed something: {progress:?}"
+    );
+    assert!(
+        progress[4] < TOTAL as i64,
+        "the last kill came after the stream was done: {progress:?}"
+    );
+
+    // A last run finishes the stream and stops gracefully on SIGTERM.
+    let mut child = start_ingest(&brokers, &topic, &url);
+    let started = Instant::now();
+    while committed(&db).await < TOTAL as i64 {
+        assert!(
+            started.elapsed() < Duration::from_secs(120),
+            "stuck at {}",
+            committed(&db).await
+        );
+        tokio::time::sleep(Duration::from_millis(100)).await;
+    }
+    kill(Pid::from_raw(child.0.id() as i32), Signal::SIGTERM).unwrap();
+    let status = child.0.wait().unwrap();
+    assert!(status.success(), "graceful stop exits 0, got {status}");
+
+    if let Err(problems) = verify_ingested(&db.connect().await, &records).await {
+        panic!("after 5 SIGKILLs (committed offsets then: {progress:?}): {problems}");
+    }
+}
