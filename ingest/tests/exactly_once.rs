@@ -245,3 +245,50 @@ async fn records_kafka_expired_before_ingest_are_skipped_and_ingest_carries_on()
         "stored {stored}: the expired head must be missing"
     );
 }
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 4)]
+async fn metrics_and_health_are_served_while_ingesting() {
+    let env = Env::new(3_000, 2).await;
+    let port = std::net::TcpListener::bind("127.0.0.1:0")
+        .unwrap()
+        .local_addr()
+        .unwrap()
+        .port();
+    let mut config = env.config("metrics");
+    config.metrics_addr = Some(format!("127.0.0.1:{port}").parse().unwrap());
+    let ingest = Ingest::start(config).await.unwrap();
+    env.wait_all_committed(Duration::from_secs(60)).await;
+
+    let get = |path: &'static str| async move {
+        use tokio::io::{AsyncReadExt as _, AsyncWriteExt as _};
+        let mut stream = tokio::net::TcpStream::connect(("127.0.0.1", port))
+            .await
+            .unwrap();
+        stream
+            .write_all(format!("GET {path} HTTP/1.1\r\nHost: x\r\n\r\n").as_bytes())
+            .await
+            .unwrap();
+        let mut body = String::new();
+        stream.read_to_string(&mut body).await.unwrap();
+        body
+    };
+    let health = get("/healthz").await;
+    assert!(
+        health.starts_with("HTTP/1.1 200") && health.ends_with("ok\n"),
+        "{health}"
+    );
+    let metrics = get("/metrics").await;
+    for name in [
+        "tally_ingest_events_stored_total",
+        "tally_ingest_duplicates_dropped_total",
+        "tally_ingest_dead_letters_total{reason=\"malformed_json\"}",
+        "tally_ingest_batch_records_bucket",
+        "tally_ingest_copy_seconds_bucket",
+        "tally_ingest_records_consumed_total",
+    ] {
+        assert!(metrics.contains(name), "{name} missing from:\n{metrics}");
+    }
+    assert!(get("/nope").await.starts_with("HTTP/1.1 404"));
+    ingest.stop().await;
+    env.verify().await;
+}

@@ -117,9 +117,9 @@ async fn pipeline(cluster: &Cluster, args: &DemoArgs) -> anyhow::Result<()> {
     let ingest = Ingest::start(config).await?;
     let totals = ingest.totals();
 
-    // Produce while ingesting, never more than ~4 MB per partition ahead of what is
+    // Produce while ingesting, never more than ~2.5 MB per partition ahead of what is
     // committed: the in-process broker keeps only about 5 MB per partition.
-    let window = partitions as u64 * 12_000;
+    let window = partitions as u64 * 6_000;
     let watched = totals.clone();
     let records = simulate::throttled(simulate::generate(&plan)?, window, move || {
         watched.offsets()

@@ -193,3 +193,41 @@ fn demo_keep_stays_up_for_psql_and_stops_cleanly_on_ctrl_c() {
     assert!(stopped, "{}", seen.join("\n"));
     assert!(!dir.exists(), "{} left behind", dir.display());
 }
+
+#[test]
+fn simulate_to_stdout_is_deterministic_ndjson() {
+    let run = || {
+        let out = Command::new(TALLY)
+            .args([
+                "simulate",
+                "--stdout",
+                "--no-seed",
+                "--events",
+                "500",
+                "--seed",
+                "9",
+            ])
+            .env_remove("DATABASE_URL")
+            .output()
+            .expect("tally simulate runs");
+        assert!(
+            out.status.success(),
+            "{}",
+            String::from_utf8_lossy(&out.stderr)
+        );
+        String::from_utf8(out.stdout).expect("utf-8")
+    };
+    let first = run();
+    assert_eq!(first.lines().count(), 500);
+    assert!(
+        first.lines().next().unwrap().contains("\"event_type\""),
+        "{first}"
+    );
+    assert_eq!(first, run(), "the same seed gives the same records");
+    let (ok, _, err) = tally(&["simulate", "--events", "10"], None);
+    assert!(!ok);
+    assert!(
+        err.contains("--no-seed") && err.contains("DATABASE_URL"),
+        "{err}"
+    );
+}

@@ -1,0 +1,326 @@
+//! End-to-end ingest benchmark against its baselines, all in one run on one throwaway
+//! cluster, with the same rows, the same table and the same indexes:
+//!
+//! - raw binary COPY of the rows in one stream (the rows decoded beforehand);
+//! - multi-row INSERT, 1,000 rows per statement;
+//! - the real `tally ingest` binary (release build), reading the records from the
+//!   in-process Kafka cluster of this process, which produces them as it goes.
+//!
+//! Run: `cargo build --release -p tally && cargo bench -p benches --bench ingest`
+//! Knobs: `TALLY_BENCH_EVENTS` (default 5,000,000), `TALLY_BENCH_WRITERS` (2),
+//! `TALLY_BENCH_PARTITIONS` (8). It prints events/s, the ratios and the ingest
+//! process's peak RSS; absolute times drift on shared machines, the ratios much less.
+
+// A benchmark that cannot set up should stop loudly.
+#![allow(clippy::unwrap_used, clippy::expect_used)]
+
+use std::process::{Command, Stdio};
+use std::sync::Arc;
+use std::sync::atomic::{AtomicU64, Ordering};
+use std::time::{Duration, Instant};
+
+use chrono::{Days, Utc};
+use futures::pin_mut;
+use ingest::decode::{Limits, decode};
+use ingest::simulate::{self, EmbeddedKafka, SimulationPlan};
+use localpg::{Cluster, ClusterOptions};
+use schema::Event;
+use tokio_postgres::binary_copy::BinaryCopyInWriter;
+use tokio_postgres::types::{Json, ToSql, Type};
+use tokio_postgres::{Client, NoTls};
+
+const TOPIC: &str = "bench-events";
+
+fn knob(name: &str, default: u64) -> u64 {
+    std::env::var(name)
+        .ok()
+        .and_then(|v| v.parse().ok())
+        .unwrap_or(default)
+}
+
+async fn connect(cluster: &Cluster, db: &str) -> Client {
+    let (client, conn) = tokio_postgres::connect(&cluster.connection_string(db), NoTls)
+        .await
+        .unwrap();
+    tokio::spawn(conn);
+    client
+}
+
+/// A fresh migrated database with the plan's partitions premade and its rows seeded.
+async fn database(cluster: &Cluster, name: &str, plan: &SimulationPlan) -> Client {
+    connect(cluster, "postgres")
+        .await
+        .batch_execute(&format!("CREATE DATABASE {name}"))
+        .await
+        .unwrap();
+    let mut client = connect(cluster, name).await;
+    schema::Migrator::default().up(&mut client).await.unwrap();
+    client
+        .query_one(
+            "SELECT tally_premake_partitions($1, $2)",
+            &[&(plan.days as i32 + 1), &plan.start_day],
+        )
+        .await
+        .unwrap();
+    simulate::seed_database(&client, plan).await.unwrap();
+    client
+}
+
+async fn copy_rows(client: &Client, rows: &[Event]) {
+    let event_type = client
+        .prepare("SELECT NULL::event_type")
+        .await
+        .unwrap()
+        .columns()[0]
+        .type_()
+        .clone();
+    let sink = client
+        .copy_in(
+            "COPY events (event_id, organization_id, campaign_id, contact_id, event_type, occurred_at, ip_address, event_data) FROM STDIN (FORMAT binary)",
+        )
+        .await
+        .unwrap();
+    let types = [
+        Type::UUID,
+        Type::INT8,
+        Type::INT8,
+        Type::INT8,
+        event_type,
+        Type::TIMESTAMPTZ,
+        Type::INET,
+        Type::JSONB,
+    ];
+    let writer = BinaryCopyInWriter::new(sink, &types);
+    pin_mut!(writer);
+    for e in rows {
+        let data = Json(&*e.event_data);
+        let values: [&(dyn ToSql + Sync); 8] = [
+            &e.event_id,
+            &e.organization_id,
+            &e.campaign_id,
+            &e.contact_id,
+            &e.event_type,
+            &e.occurred_at,
+            &e.ip_address,
+            &data,
+        ];
+        writer.as_mut().write(&values).await.unwrap();
+    }
+    writer.finish().await.unwrap();
+}
+
+async fn insert_rows(client: &Client, rows: &[Event]) {
+    let mut sql = String::from(
+        "INSERT INTO events (event_id, organization_id, campaign_id, contact_id, event_type, occurred_at, ip_address, event_data) VALUES ",
+    );
+    for i in 0..1000 {
+        let b = i * 8;
+        if i > 0 {
+            sql.push(',');
+        }
+        sql.push_str(&format!(
+            "(${},${},${},${},${},${},${},${})",
+            b + 1,
+            b + 2,
+            b + 3,
+            b + 4,
+            b + 5,
+            b + 6,
+            b + 7,
+            b + 8
+        ));
+    }
+    let full = client.prepare(&sql).await.unwrap();
+    for chunk in rows.chunks(1000) {
+        let data: Vec<Json<&serde_json::value::RawValue>> =
+            chunk.iter().map(|e| Json(&*e.event_data)).collect();
+        let mut params: Vec<&(dyn ToSql + Sync)> = Vec::with_capacity(chunk.len() * 8);
+        for (e, d) in chunk.iter().zip(&data) {
+            params.extend_from_slice(&[
+                &e.event_id,
+                &e.organization_id,
+                &e.campaign_id,
+                &e.contact_id,
+                &e.event_type,
+                &e.occurred_at,
+                &e.ip_address,
+                d,
+            ]);
+        }
+        if chunk.len() == 1000 {
+            client.execute(&full, &params).await.unwrap();
+        } else {
+            let n = chunk.len();
+            let tail =
+                sql[..sql.find(&format!(",(${}", n * 8 + 1)).unwrap_or(sql.len())].to_owned();
+            client.execute(tail.as_str(), &params).await.unwrap();
+        }
+    }
+}
+
+fn rate(n: u64, took: Duration) -> f64 {
+    n as f64 / took.as_secs_f64()
+}
+
+fn peak_rss_kib(pid: u32) -> Option<u64> {
+    let status = std::fs::read_to_string(format!("/proc/{pid}/status")).ok()?;
+    status
+        .lines()
+        .find(|l| l.starts_with("VmHWM:"))?
+        .split_whitespace()
+        .nth(1)?
+        .parse()
+        .ok()
+}
+
+#[tokio::main(flavor = "multi_thread", worker_threads = 2)]
+async fn main() {
+    let events = knob("TALLY_BENCH_EVENTS", 5_000_000);
+    let writers = knob("TALLY_BENCH_WRITERS", 2);
+    let partitions = knob("TALLY_BENCH_PARTITIONS", 8) as i32;
+    let tally = std::path::Path::new(env!("CARGO_MANIFEST_DIR")).join("../target/release/tally");
+    assert!(
+        tally.is_file(),
+        "build the binary first: cargo build --release -p tally ({} is missing)",
+        tally.display()
+    );
+
+    let cluster = tokio::task::spawn_blocking(|| Cluster::start(&ClusterOptions::default()))
+        .await
+        .unwrap()
+        .expect("a local PostgreSQL cluster");
+    let today = Utc::now().date_naive();
+    let mut plan = SimulationPlan::new(today.checked_sub_days(Days::new(6)).unwrap(), 7, events);
+    plan.organizations = 3;
+    plan.campaigns_per_organization = 4;
+    plan.contacts_per_organization = 50_000;
+    // Every record a valid, distinct event: the baselines cannot dedup or dead-letter.
+    plan.duplicate_rate = 0.0;
+    plan.malformed_rate = 0.0;
+
+    eprintln!("decoding {events} simulated records for the baselines...");
+    let now = Utc::now();
+    let limits = Limits::default();
+    let rows: Vec<Event> = simulate::generate(&plan)
+        .unwrap()
+        .map(|r| decode(&r.payload, &limits, now).unwrap().event)
+        .collect();
+
+    eprintln!("raw binary COPY, one stream...");
+    let copy_db = database(&cluster, "bench_copy", &plan).await;
+    let t = Instant::now();
+    copy_rows(&copy_db, &rows).await;
+    let copy = rate(events, t.elapsed());
+
+    eprintln!("multi-row INSERT, 1,000 rows per statement...");
+    let insert_db = database(&cluster, "bench_insert", &plan).await;
+    let t = Instant::now();
+    insert_rows(&insert_db, &rows).await;
+    let insert = rate(events, t.elapsed());
+    drop(rows);
+
+    eprintln!("tally ingest, end to end from Kafka...");
+    let ingest_db = database(&cluster, "bench_ingest", &plan).await;
+    let kafka = EmbeddedKafka::start(1).unwrap();
+    kafka.create_topic(TOPIC, partitions).unwrap();
+    let committed = Arc::new(AtomicU64::new(0));
+    let watcher = {
+        let committed = committed.clone();
+        let client = connect(&cluster, "bench_ingest").await;
+        tokio::spawn(async move {
+            loop {
+                let n: i64 = client
+                    .query_one(
+                        "SELECT coalesce(sum(next_offset), 0)::bigint FROM ingest_offsets",
+                        &[],
+                    )
+                    .await
+                    .unwrap()
+                    .get(0);
+                committed.store(n as u64, Ordering::Relaxed);
+                tokio::time::sleep(Duration::from_millis(20)).await;
+            }
+        })
+    };
+    let mut child = Command::new(&tally)
+        .args([
+            "ingest",
+            "--brokers",
+            &kafka.bootstrap_servers(),
+            "--topic",
+            TOPIC,
+        ])
+        .args([
+            "--group",
+            "bench",
+            "--metrics-addr",
+            "off",
+            "--writers",
+            &writers.to_string(),
+        ])
+        .env("DATABASE_URL", cluster.connection_string("bench_ingest"))
+        .env("TALLY_LOG", "warn")
+        .stdout(Stdio::null())
+        .spawn()
+        .expect("tally ingest starts");
+    let t = Instant::now();
+    // The mock broker keeps ~5 MB per partition (batch overhead included): stay
+    // about 2.5 MB per partition ahead.
+    let window = partitions as u64 * 6_000;
+    let watched = committed.clone();
+    let records = simulate::throttled(simulate::generate(&plan).unwrap(), window, move || {
+        watched.load(Ordering::Relaxed)
+    });
+    let producer = tokio::spawn({
+        let brokers = kafka.bootstrap_servers();
+        async move { simulate::produce(&brokers, TOPIC, records, |_| {}).await }
+    });
+    while committed.load(Ordering::Relaxed) < events {
+        tokio::time::sleep(Duration::from_millis(5)).await;
+    }
+    let took = t.elapsed();
+    let rss = peak_rss_kib(child.id());
+    let _ = Command::new("kill")
+        .args(["-TERM", &child.id().to_string()])
+        .status();
+    let _ = child.wait();
+    watcher.abort();
+    producer.await.unwrap().unwrap();
+    let stored: i64 = ingest_db
+        .query_one("SELECT count(*) FROM events", &[])
+        .await
+        .unwrap()
+        .get(0);
+    assert_eq!(stored as u64, events, "the ingest must store every event");
+    let ingest = rate(events, took);
+
+    println!();
+    println!(
+        "{events} events, {partitions} Kafka partitions, 7 day partitions, events with its primary key and 2 indexes; {} cores; {}",
+        std::thread::available_parallelism()
+            .map(|n| n.get())
+            .unwrap_or(0),
+        cluster.binaries().version
+    );
+    println!("  raw binary COPY, 1 stream      {copy:>10.0} events/s");
+    println!("  multi-row INSERT, 1000/stmt    {insert:>10.0} events/s");
+    println!(
+        "  tally ingest ({writers} writers), e2e    {ingest:>10.0} events/s  = {:.2}x COPY, {:.2}x INSERT",
+        ingest / copy,
+        ingest / insert
+    );
+    match rss {
+        Some(kib) => println!(
+            "  tally ingest peak RSS          {:>10.1} MB",
+            kib as f64 / 1024.0
+        ),
+        None => println!("  tally ingest peak RSS          unknown (no /proc)"),
+    }
+    drop(insert_db);
+    drop(copy_db);
+    drop(ingest_db);
+    tokio::task::spawn_blocking(move || cluster.stop())
+        .await
+        .unwrap()
+        .unwrap();
+}
