@@ -37,6 +37,7 @@ pub async fn run(args: DemoArgs) -> anyhow::Result<()> {
         _ = crate::shutdown::signal() => Err(anyhow::anyhow!("interrupted")),
     };
     if outcome.is_ok() && args.keep {
+        show_contents(&cluster).await?;
         println!();
         println!("connect with:  {}", cluster.psql_command(DATABASE));
         println!("press Ctrl-C to stop; the cluster and its files are removed on exit");
@@ -174,6 +175,41 @@ async fn pipeline(cluster: &Cluster, args: &DemoArgs) -> anyhow::Result<()> {
         let kind: String = row.get("event_type");
         let n: i64 = row.get("events");
         println!("  {kind:<14} {n:>10}");
+    }
+    Ok(())
+}
+
+/// Lists every table (with its comment) and the day partitions of events.
+async fn show_contents(cluster: &Cluster) -> anyhow::Result<()> {
+    let client = connect(cluster, DATABASE).await?;
+    println!();
+    println!("tables:");
+    for row in client.query(include_str!("demo/tables.sql"), &[]).await? {
+        let name: String = row.get("name");
+        let comment: String = row.get("comment");
+        let mut tags = Vec::new();
+        if row.get::<_, bool>("partitioned") {
+            tags.push("partitioned by day");
+        }
+        if row.get::<_, bool>("tenant_guarded") {
+            tags.push("row-level security");
+        }
+        let tags = if tags.is_empty() {
+            String::new()
+        } else {
+            format!(" [{}]", tags.join(", "))
+        };
+        println!("  {name:<30} {comment}{tags}");
+    }
+    println!();
+    println!("event partitions:");
+    for row in client
+        .query(include_str!("demo/partitions.sql"), &[])
+        .await?
+    {
+        let name: String = row.get("name");
+        let bounds: String = row.get("bounds");
+        println!("  {name:<20} {bounds}");
     }
     Ok(())
 }

@@ -174,6 +174,20 @@ fn demo_keep_stays_up_for_psql_and_stops_cleanly_on_ctrl_c() {
     assert!(ready, "the demo never became ready:\n{}", seen.join("\n"));
     let text = seen.join("\n");
     assert!(text.contains("3 day partitions premade"), "{text}");
+    for table in ["events", "organizations", "audit_logs", "dead_letters"] {
+        assert!(
+            seen.iter()
+                .any(|l| l.trim_start().starts_with(&format!("{table} "))),
+            "table {table} not listed:\n{text}"
+        );
+    }
+    assert!(
+        seen.iter()
+            .filter(|l| l.trim_start().starts_with("events_p"))
+            .count()
+            >= 3,
+        "{text}"
+    );
     let psql = seen
         .iter()
         .find(|l| l.starts_with("connect with:"))

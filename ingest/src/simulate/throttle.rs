@@ -31,10 +31,11 @@ impl<I: Iterator, F: Fn() -> u64> Iterator for Throttled<I, F> {
     type Item = I::Item;
 
     fn next(&mut self) -> Option<I::Item> {
+        // Only an item that exists waits for room: the end of the stream never blocks.
+        let item = self.records.next()?;
         while self.yielded >= (self.committed)().saturating_add(self.window) {
             std::thread::sleep(std::time::Duration::from_millis(2));
         }
-        let item = self.records.next()?;
         self.yielded += 1;
         Some(item)
     }
