@@ -83,7 +83,7 @@ async fn pipeline(cluster: &Cluster, args: &DemoArgs) -> anyhow::Result<()> {
     );
 
     let kafka = EmbeddedKafka::start(1)?;
-    let partitions = i32::from(args.writer.writers) * 2;
+    let partitions = i32::from(args.writer.writers) * 4;
     kafka.create_topic(TOPIC, partitions)?;
     println!(
         "kafka: in-process cluster at {}, topic {TOPIC} with {partitions} partitions",
