@@ -21,6 +21,7 @@ use std::time::{Duration, Instant};
 
 use chrono::{Days, Utc};
 use futures::pin_mut;
+use ingest::copy_row;
 use ingest::decode::{Limits, decode};
 use ingest::simulate::{self, EmbeddedKafka, SimulationPlan};
 use localpg::{Cluster, ClusterOptions};
@@ -66,94 +67,65 @@ async fn database(cluster: &Cluster, name: &str, plan: &SimulationPlan) -> Clien
     client
 }
 
-async fn copy_rows(client: &Client, rows: &[Event]) {
-    let event_type = client
+async fn event_type(client: &Client) -> Type {
+    client
         .prepare("SELECT NULL::event_type")
         .await
         .unwrap()
         .columns()[0]
         .type_()
-        .clone();
-    let sink = client
-        .copy_in(
-            "COPY events (event_id, organization_id, campaign_id, contact_id, event_type, occurred_at, ip_address, event_data) FROM STDIN (FORMAT binary)",
-        )
-        .await
-        .unwrap();
-    let types = [
-        Type::UUID,
-        Type::INT8,
-        Type::INT8,
-        Type::INT8,
-        event_type,
-        Type::TIMESTAMPTZ,
-        Type::INET,
-        Type::JSONB,
-    ];
+        .clone()
+}
+
+async fn copy_rows(client: &Client, rows: &[Event]) {
+    // Before the COPY starts: the connection accepts nothing else during it.
+    let types = copy_row::types(event_type(client).await);
+    let sink = client.copy_in(copy_row::COPY_EVENTS).await.unwrap();
     let writer = BinaryCopyInWriter::new(sink, &types);
     pin_mut!(writer);
     for e in rows {
         let data = Json(&*e.event_data);
-        let values: [&(dyn ToSql + Sync); 8] = [
-            &e.event_id,
-            &e.organization_id,
-            &e.campaign_id,
-            &e.contact_id,
-            &e.event_type,
-            &e.occurred_at,
-            &e.ip_address,
-            &data,
-        ];
-        writer.as_mut().write(&values).await.unwrap();
+        writer
+            .as_mut()
+            .write(&copy_row::params(e, &data))
+            .await
+            .unwrap();
     }
     writer.finish().await.unwrap();
 }
 
+/// `INSERT INTO events (...) VALUES ($1, ..., $8), ...` for `rows` rows.
+fn insert_statement(rows: usize) -> String {
+    let values: Vec<String> = (0..rows)
+        .map(|i| {
+            let p: Vec<String> = (1..=8).map(|c| format!("${}", i * 8 + c)).collect();
+            format!("({})", p.join(","))
+        })
+        .collect();
+    format!(
+        "INSERT INTO events ({}) VALUES {}",
+        copy_row::COLUMNS,
+        values.join(",")
+    )
+}
+
 async fn insert_rows(client: &Client, rows: &[Event]) {
-    let mut sql = String::from(
-        "INSERT INTO events (event_id, organization_id, campaign_id, contact_id, event_type, occurred_at, ip_address, event_data) VALUES ",
-    );
-    for i in 0..1000 {
-        let b = i * 8;
-        if i > 0 {
-            sql.push(',');
-        }
-        sql.push_str(&format!(
-            "(${},${},${},${},${},${},${},${})",
-            b + 1,
-            b + 2,
-            b + 3,
-            b + 4,
-            b + 5,
-            b + 6,
-            b + 7,
-            b + 8
-        ));
-    }
-    let full = client.prepare(&sql).await.unwrap();
+    let full = client.prepare(&insert_statement(1000)).await.unwrap();
     for chunk in rows.chunks(1000) {
         let data: Vec<Json<&serde_json::value::RawValue>> =
             chunk.iter().map(|e| Json(&*e.event_data)).collect();
-        let mut params: Vec<&(dyn ToSql + Sync)> = Vec::with_capacity(chunk.len() * 8);
-        for (e, d) in chunk.iter().zip(&data) {
-            params.extend_from_slice(&[
-                &e.event_id,
-                &e.organization_id,
-                &e.campaign_id,
-                &e.contact_id,
-                &e.event_type,
-                &e.occurred_at,
-                &e.ip_address,
-                d,
-            ]);
-        }
+        let params: Vec<&(dyn ToSql + Sync)> = chunk
+            .iter()
+            .zip(&data)
+            .flat_map(|(e, d)| copy_row::params(e, d))
+            .collect();
         if chunk.len() == 1000 {
             client.execute(&full, &params).await.unwrap();
         } else {
-            let n = chunk.len();
-            let tail =
-                sql[..sql.find(&format!(",(${}", n * 8 + 1)).unwrap_or(sql.len())].to_owned();
-            client.execute(tail.as_str(), &params).await.unwrap();
+            client
+                .execute(insert_statement(chunk.len()).as_str(), &params)
+                .await
+                .unwrap();
         }
     }
 }

@@ -8,6 +8,7 @@
 
 mod batch;
 pub mod catalog;
+pub mod copy_row;
 pub mod decode;
 mod http;
 pub mod metrics;

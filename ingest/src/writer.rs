@@ -13,10 +13,11 @@ use schema::{EventType, describe_pg_error};
 use tokio_postgres::GenericClient;
 use tokio_postgres::binary_copy::BinaryCopyInWriter;
 use tokio_postgres::error::SqlState;
-use tokio_postgres::types::{Json, ToSql, Type};
+use tokio_postgres::types::{Json, Type};
 use uuid::Uuid;
 
 use crate::batch::{Batch, DeadLetter, Row};
+use crate::copy_row;
 use crate::decode::Reason;
 
 /// Day partitions known to exist, shared by every writer of the process.
@@ -339,32 +340,15 @@ impl Writer {
         rows: &[Row],
     ) -> Result<u64, tokio_postgres::Error> {
         let sink = tx.copy_in(statement).await?;
-        let types = [
-            Type::UUID,
-            Type::INT8,
-            Type::INT8,
-            Type::INT8,
-            self.event_type.clone(),
-            Type::TIMESTAMPTZ,
-            Type::INET,
-            Type::JSONB,
-        ];
+        let types = copy_row::types(self.event_type.clone());
         let writer = BinaryCopyInWriter::new(sink, &types);
         pin_mut!(writer);
         for row in rows {
-            let e = &row.event;
-            let data = Json(&*e.event_data);
-            let values: [&(dyn ToSql + Sync); 8] = [
-                &e.event_id,
-                &e.organization_id,
-                &e.campaign_id,
-                &e.contact_id,
-                &e.event_type,
-                &e.occurred_at,
-                &e.ip_address,
-                &data,
-            ];
-            writer.as_mut().write(&values).await?;
+            let data = Json(&*row.event.event_data);
+            writer
+                .as_mut()
+                .write(&copy_row::params(&row.event, &data))
+                .await?;
         }
         writer.finish().await
     }
