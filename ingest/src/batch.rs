@@ -55,8 +55,8 @@ pub(crate) struct Batch {
     pub rows: Vec<Row>,
     pub dead: Vec<DeadLetter>,
     pub ranges: BTreeMap<i32, Range>,
-    /// Repeats of an event_id already in this batch, dropped on arrival.
-    pub duplicates: u64,
+    /// Repeats of an event_id already in this batch, dropped on arrival, by partition.
+    duplicates: BTreeMap<i32, u64>,
     pub unknown_fields: u64,
     pub opened: Instant,
     seen: HashSet<Uuid>,
@@ -68,7 +68,7 @@ impl Batch {
             rows: Vec::new(),
             dead: Vec::new(),
             ranges: BTreeMap::new(),
-            duplicates: 0,
+            duplicates: BTreeMap::new(),
             unknown_fields: 0,
             opened: Instant::now(),
             seen: HashSet::new(),
@@ -77,7 +77,12 @@ impl Batch {
 
     /// Records handled so far (stored, duplicate or dead).
     pub fn len(&self) -> usize {
-        self.rows.len() + self.dead.len() + self.duplicates as usize
+        self.rows.len() + self.dead.len() + self.duplicates() as usize
+    }
+
+    /// Repeats dropped on arrival because their event_id was already in the batch.
+    pub fn duplicates(&self) -> u64 {
+        self.duplicates.values().sum()
     }
 
     /// The offset after the last record of `partition` in this batch.
@@ -106,7 +111,7 @@ impl Batch {
             Ok(decoded) => {
                 self.unknown_fields += u64::from(decoded.unknown_fields);
                 if !self.seen.insert(decoded.event.event_id) {
-                    self.duplicates += 1;
+                    *self.duplicates.entry(record.partition).or_default() += 1;
                     return;
                 }
                 self.rows.push(Row {
@@ -154,14 +159,23 @@ impl Batch {
         self.rows = kept;
     }
 
-    /// Drops everything of `partition` (it was fenced or revoked); returns whether the
-    /// batch had any of it.
+    /// Drops everything of `partition` (fenced, revoked or re-read); returns whether the
+    /// batch had any of it. Its event ids are forgotten too: re-read into this same
+    /// batch, its records must not pass for repeats of themselves.
     pub fn drop_partition(&mut self, partition: i32) -> bool {
         if self.ranges.remove(&partition).is_none() {
             return false;
         }
-        self.rows.retain(|r| r.partition != partition);
+        let seen = &mut self.seen;
+        self.rows.retain(|r| {
+            let keep = r.partition != partition;
+            if !keep {
+                seen.remove(&r.event.event_id);
+            }
+            keep
+        });
         self.dead.retain(|d| d.partition != partition);
+        self.duplicates.remove(&partition);
         true
     }
 
@@ -211,7 +225,7 @@ mod tests {
             );
         }
         assert_eq!(batch.rows.len(), 2);
-        assert_eq!(batch.duplicates, 1);
+        assert_eq!(batch.duplicates(), 1);
         assert_eq!(batch.dead.len(), 1);
         assert_eq!(batch.dead[0].reason, Reason::MalformedJson);
         assert_eq!(batch.len(), 4);
@@ -230,6 +244,41 @@ mod tests {
 
         assert!(batch.drop_partition(0));
         assert_eq!(batch.dead.len(), 1);
+        assert_eq!(batch.duplicates(), 0);
         assert!(!batch.drop_partition(0));
+    }
+
+    #[test]
+    fn records_re_read_after_their_partition_was_dropped_are_not_repeats() {
+        let mut batch = Batch::new();
+        let limits = Limits::default();
+        let a = "01936d3e-7f1a-7c3e-9a51-2f0c1d2e3f40";
+        let record = |partition, offset| Record {
+            partition,
+            offset,
+            payload: payload(a),
+        };
+        batch.push(record(0, 10), 10, &limits, now());
+        batch.push(record(1, 3), 3, &limits, now());
+        assert_eq!(
+            batch.duplicates(),
+            1,
+            "the same event in another partition is a repeat"
+        );
+        // Partition 0 is re-positioned while partition 1 keeps the batch open.
+        assert!(batch.drop_partition(0));
+        assert!(batch.rows.is_empty());
+        batch.push(record(0, 10), 10, &limits, now());
+        assert_eq!(
+            batch.rows.len(),
+            1,
+            "re-read, the event is stored, not taken for a repeat"
+        );
+        assert_eq!(batch.rows[0].partition, 0);
+        assert_eq!(
+            batch.duplicates(),
+            1,
+            "partition 1's copy is still a repeat"
+        );
     }
 }

@@ -17,6 +17,7 @@ mod retry;
 pub mod simulate;
 mod source;
 mod writer;
+mod writer_task;
 
 pub use batch::Record;
 pub use pipeline::{Ingest, IngestConfig, IngestError, Summary, Totals, pool, run};

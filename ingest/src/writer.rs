@@ -244,7 +244,7 @@ impl Writer {
         let stored_n = stored.len() as u64;
         let outcome = Outcome {
             stored: stored_n,
-            duplicates: batch.duplicates
+            duplicates: batch.duplicates()
                 + (batch.rows.len() - inserted.stored.len() - inserted.poisoned.len()) as u64,
             dead: by_reason,
             committed: batch.ranges.iter().map(|(p, r)| (*p, r.to)).collect(),

@@ -1,0 +1,223 @@
+//! One writer: takes the records of its partitions from the consumer thread, batches
+//! them (flushing on size or age), checks organizations and campaigns, writes each batch
+//! with retries, and keeps every partition's position, refusing any gap it did not see.
+
+use std::collections::{BTreeMap, HashMap};
+use std::sync::atomic::Ordering;
+use std::sync::{Arc, Mutex, mpsc};
+use std::time::Duration;
+
+use deadpool_postgres::Pool;
+use tokio::sync::mpsc::Receiver;
+
+use crate::batch::Batch;
+use crate::catalog::Catalog;
+use crate::pipeline::{IngestConfig, Totals};
+use crate::retry::Backoff;
+use crate::source::{Reseek, ToWriter};
+use crate::writer::{Outcome, Writer};
+
+/// What every writer of one ingest shares.
+#[derive(Clone)]
+pub(crate) struct Shared {
+    pub writer: Writer,
+    pub catalog: Catalog,
+    pub pool: Pool,
+    pub config: IngestConfig,
+    pub reseek: mpsc::Sender<Reseek>,
+    /// Latest position committed to Postgres per partition, for Kafka's lag commits.
+    pub committed: Arc<Mutex<BTreeMap<i32, i64>>>,
+    pub totals: Arc<Totals>,
+}
+
+pub(crate) struct WriterTask {
+    id: usize,
+    shared: Shared,
+    /// Per partition: the next offset to store and the epoch records must carry.
+    positions: HashMap<i32, (i64, u64)>,
+    /// Per partition: the offset at which a gap was seen and the partition rewound; a
+    /// gap seen again there is genuine (compaction, retention).
+    rewound_at: HashMap<i32, i64>,
+    batch: Batch,
+}
+
+impl WriterTask {
+    pub(crate) fn new(id: usize, shared: Shared) -> WriterTask {
+        WriterTask {
+            id,
+            shared,
+            positions: HashMap::new(),
+            rewound_at: HashMap::new(),
+            batch: Batch::new(),
+        }
+    }
+
+    pub(crate) async fn run(mut self, mut rx: Receiver<ToWriter>) {
+        loop {
+            let deadline =
+                tokio::time::Instant::from_std(self.batch.opened + self.shared.config.batch_age);
+            tokio::select! {
+                message = rx.recv() => match message {
+                    Some(message) => {
+                        self.handle(message);
+                        if self.batch.len() >= self.shared.config.batch_size {
+                            self.flush(false).await;
+                        }
+                    }
+                    None => {
+                        self.flush(true).await;
+                        tracing::debug!(writer = self.id, "writer finished");
+                        return;
+                    }
+                },
+                _ = tokio::time::sleep_until(deadline), if !self.batch.is_empty() => {
+                    self.flush(false).await;
+                }
+            }
+        }
+    }
+
+    fn handle(&mut self, message: ToWriter) {
+        match message {
+            ToWriter::Record { record, epoch } => {
+                let Some(&(next, current)) = self.positions.get(&record.partition) else {
+                    return;
+                };
+                // Records from before a seek or reassignment, or already stored.
+                if epoch != current || record.offset < next {
+                    return;
+                }
+                let expected = self.batch.next_offset(record.partition).unwrap_or(next);
+                if record.offset < expected {
+                    return;
+                }
+                if record.offset > expected
+                    && self.rewound_at.get(&record.partition) == Some(&expected)
+                {
+                    // Seen again after re-reading: the records are not in Kafka any more
+                    // (retention) or never were (compaction, transaction markers).
+                    let missing = record.offset - expected;
+                    tracing::error!(
+                        partition = record.partition,
+                        from = expected,
+                        to = record.offset,
+                        missing,
+                        "offsets missing from Kafka (expired by retention before ingest, or compacted): skipped"
+                    );
+                    crate::metrics::global().skipped(missing as u64);
+                    self.rewound_at.remove(&record.partition);
+                } else if record.offset > expected {
+                    // The batch's range would cover records it never saw: rewind to what
+                    // is durable instead, and accept the gap only if it shows up again.
+                    tracing::warn!(
+                        partition = record.partition,
+                        expected,
+                        got = record.offset,
+                        "gap in offsets; re-reading the partition from its stored position"
+                    );
+                    self.rewound_at.insert(record.partition, expected);
+                    self.batch.drop_partition(record.partition);
+                    self.positions.remove(&record.partition);
+                    let _ = self.shared.reseek.send(Reseek {
+                        partition: record.partition,
+                        next_offset: next,
+                    });
+                    return;
+                }
+                self.batch
+                    .push(record, next, &self.shared.config.limits, chrono::Utc::now());
+            }
+            ToWriter::Assigned {
+                partition,
+                next_offset,
+                epoch,
+            } => {
+                // Whatever is batched of it predates the new position: it will be re-read.
+                self.batch.drop_partition(partition);
+                self.positions.insert(partition, (next_offset, epoch));
+            }
+            ToWriter::Revoked { partition } => {
+                self.batch.drop_partition(partition);
+                self.positions.remove(&partition);
+            }
+        }
+    }
+
+    async fn flush(&mut self, stopping: bool) {
+        if self.batch.is_empty() {
+            return;
+        }
+        if self.batch.has_rows() {
+            let mut snapshot = self.shared.catalog.snapshot();
+            let misses = self.batch.rows.iter().any(|r| {
+                snapshot
+                    .check(r.event.organization_id.0, r.event.campaign_id.0)
+                    .is_err()
+            });
+            if misses {
+                // A campaign created a moment ago must not be dead-lettered.
+                match self
+                    .shared
+                    .catalog
+                    .refresh_if_older_than(&self.shared.pool, Duration::from_secs(1))
+                    .await
+                {
+                    Ok(_) => snapshot = self.shared.catalog.snapshot(),
+                    Err(e) => {
+                        tracing::warn!(error = %e, "catalog refresh failed; using the last one")
+                    }
+                }
+                self.batch
+                    .reject_unknown(|org, campaign| snapshot.check(org, campaign));
+            }
+        }
+        crate::metrics::global().unknown_fields(self.batch.unknown_fields);
+        self.batch.unknown_fields = 0;
+
+        let mut backoff = Backoff::new();
+        loop {
+            match self.shared.writer.write(&mut self.batch).await {
+                Ok(outcome) => {
+                    self.apply(&outcome);
+                    return;
+                }
+                Err(e) => {
+                    crate::metrics::global().batch("retried");
+                    let wait = backoff.next_delay();
+                    if stopping && backoff.attempts() > 8 {
+                        tracing::error!(writer = self.id, error = %e, "giving up on the last batch at shutdown: nothing was committed, it will be read again");
+                        return;
+                    }
+                    tracing::warn!(writer = self.id, error = %e, retry_in_ms = wait.as_millis() as u64, "batch failed; retrying");
+                    tokio::time::sleep(wait).await;
+                }
+            }
+        }
+    }
+
+    fn apply(&mut self, outcome: &Outcome) {
+        self.shared.totals.add(outcome);
+        for &(partition, next) in &outcome.committed {
+            if let Some(position) = self.positions.get_mut(&partition) {
+                let moved = (next - position.0).max(0) as u64;
+                self.shared
+                    .totals
+                    .offsets
+                    .fetch_add(moved, Ordering::Relaxed);
+                position.0 = next;
+            }
+        }
+        if let Ok(mut committed) = self.shared.committed.lock() {
+            committed.extend(outcome.committed.iter().copied());
+        }
+        for &(partition, next) in &outcome.fenced {
+            crate::metrics::global().batch("fenced");
+            // Until the consumer has re-positioned it, nothing of it is accepted.
+            self.positions.remove(&partition);
+            let _ = self.shared.reseek.send(Reseek {
+                partition,
+                next_offset: next,
+            });
+        }
+    }
+}
