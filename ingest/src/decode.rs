@@ -98,7 +98,7 @@ impl Reason {
     ];
 
     /// The stable code stored in `dead_letters.reason`.
-    pub fn as_str(self) -> &'static str {
+    pub const fn as_str(self) -> &'static str {
         match self {
             Reason::MalformedJson => "malformed_json",
             Reason::MissingField => "missing_field",

@@ -213,11 +213,10 @@ async fn claim_offsets(
     partitions: &[i32],
 ) -> Result<BTreeMap<i32, i64>, String> {
     let client = pool.get().await.map_err(|e| e.to_string())?;
-    let starts = vec![0i64; partitions.len()];
     let rows = client
         .query(
             include_str!("writer/claim_offsets.sql"),
-            &[&topic, &partitions, &starts],
+            &[&topic, &partitions],
         )
         .await
         .map_err(|e| schema::describe_pg_error(&e))?;

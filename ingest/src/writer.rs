@@ -102,58 +102,60 @@ impl Writer {
     }
 
     /// Commits `batch` (emptying it) or fails without having changed anything. Fenced
-    /// partitions are dropped from the batch and reported; the rest commits.
+    /// partitions are dropped from the batch and reported; the rest commits. A
+    /// partition found exactly at the batch's end was committed by an earlier attempt
+    /// whose acknowledgement was lost with the connection: it is reported committed.
     pub async fn write(&self, batch: &mut Batch) -> Result<Outcome, WriteError> {
         let mut client = self.pool.get().await.map_err(WriteError::pool)?;
         self.ensure_days(&client, &batch.rows).await?;
-        let mut fenced_all = Vec::new();
+        let mut fenced = Vec::new();
+        let mut already = Vec::new();
         loop {
-            if batch.is_empty() {
-                *batch = Batch::new();
-                return Ok(Outcome {
-                    fenced: fenced_all,
-                    ..Outcome::default()
-                });
-            }
-            match self
-                .attempt(&mut client, batch)
-                .await
-                .map_err(WriteError::Db)?
-            {
-                Attempt::Committed(mut outcome) => {
-                    outcome.fenced = fenced_all;
-                    *batch = Batch::new();
-                    return Ok(outcome);
-                }
-                Attempt::Fenced(partitions) => {
-                    for p in partitions {
-                        let now_at: Option<i64> = client
-                            .query_opt(include_str!("writer/read_offset.sql"), &[&self.topic, &p])
-                            .await
-                            .map_err(WriteError::Db)?
-                            .map(|r| r.get(0));
-                        let to = batch.ranges.get(&p).map(|r| r.to);
-                        batch.drop_partition(p);
-                        let now_at = now_at.unwrap_or(0);
-                        if Some(now_at) == to {
-                            // Our own earlier attempt committed, but its acknowledgement
-                            // was lost with the connection: nothing is missing.
-                            tracing::info!(
-                                partition = p,
-                                next_offset = now_at,
-                                "batch was already committed"
-                            );
-                        } else {
-                            tracing::warn!(
-                                partition = p,
-                                next_offset = now_at,
-                                "partition moved by another consumer: batch dropped"
-                            );
+            let mut outcome = if batch.is_empty() {
+                Outcome::default()
+            } else {
+                match self
+                    .attempt(&mut client, batch)
+                    .await
+                    .map_err(WriteError::Db)?
+                {
+                    Attempt::Committed(outcome) => outcome,
+                    Attempt::Fenced(partitions) => {
+                        for p in partitions {
+                            let now_at: i64 = client
+                                .query_opt(
+                                    include_str!("writer/read_offset.sql"),
+                                    &[&self.topic, &p],
+                                )
+                                .await
+                                .map_err(WriteError::Db)?
+                                .map_or(0, |r| r.get(0));
+                            let to = batch.ranges.get(&p).map(|r| r.to);
+                            batch.drop_partition(p);
+                            if Some(now_at) == to {
+                                tracing::info!(
+                                    partition = p,
+                                    next_offset = now_at,
+                                    "batch was already committed"
+                                );
+                                already.push((p, now_at));
+                            } else {
+                                tracing::warn!(
+                                    partition = p,
+                                    next_offset = now_at,
+                                    "partition moved by another consumer: batch dropped"
+                                );
+                                fenced.push((p, now_at));
+                            }
                         }
-                        fenced_all.push((p, now_at));
+                        continue;
                     }
                 }
-            }
+            };
+            outcome.committed.append(&mut already);
+            outcome.fenced = fenced;
+            *batch = Batch::new();
+            return Ok(outcome);
         }
     }
 

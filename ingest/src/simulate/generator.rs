@@ -2,6 +2,7 @@
 //! and contacts, exact re-sends of earlier records, and malformed records of every
 //! dead-letter kind, each labelled with what the ingest must do with it.
 
+use crate::decode::Reason;
 use chrono::NaiveDate;
 use rand::{Rng, RngCore, SeedableRng};
 use rand_chacha::ChaCha8Rng;
@@ -56,13 +57,13 @@ pub enum Expect {
 /// The malformed kinds, in the order the generator cycles through them, named by the
 /// dead-letter reason the ingest gives each.
 pub const DEAD_LETTER_REASONS: [&str; 7] = [
-    "malformed_json",
-    "missing_field",
-    "invalid_field",
-    "unknown_event_type",
-    "out_of_window",
-    "event_data_too_large",
-    "unknown_campaign",
+    Reason::MalformedJson.as_str(),
+    Reason::MissingField.as_str(),
+    Reason::InvalidField.as_str(),
+    Reason::UnknownEventType.as_str(),
+    Reason::OutOfWindow.as_str(),
+    Reason::EventDataTooLarge.as_str(),
+    Reason::UnknownCampaign.as_str(),
 ];
 
 /// Size of the string in `event_data_too_large` records.

@@ -290,3 +290,17 @@ async fn a_batch_whose_connection_is_killed_mid_copy_is_retried_without_loss_or_
     );
     drop(f.pool);
 }
+
+#[tokio::test]
+async fn a_batch_whose_earlier_attempt_committed_is_reported_committed_not_fenced() {
+    let f = fixture().await;
+    let payloads = || vec![event(1, "{}"), event(2, "{}"), event(3, "{}")];
+    let first = f.writer.write(&mut batch(0, payloads())).await.unwrap();
+    assert_eq!(first.committed, vec![(0, 3)]);
+    // The same batch again, as after a COMMIT whose acknowledgement was lost.
+    let again = f.writer.write(&mut batch(0, payloads())).await.unwrap();
+    assert_eq!(again.committed, vec![(0, 3)]);
+    assert!(again.fenced.is_empty(), "{again:?}");
+    assert_eq!(again.stored, 0);
+    assert_eq!(count(&f.db, "SELECT count(*) FROM events").await, 3);
+}
