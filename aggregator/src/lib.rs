@@ -1,2 +1,9 @@
-//! Daily aggregation of events per campaign, event type and day, finality after 24 hours,
-//! and the views Grafana dashboards read.
+//! Daily aggregation of events per campaign, event type and day: only the campaign days
+//! ingest invalidated are recomputed, a day becomes final 24 hours after it ends, and
+//! events received after that are counted as late instead of rewriting the final row.
+
+mod aggregate;
+mod error;
+
+pub use aggregate::{AggregateReport, Finality, aggregate, restate};
+pub use error::AggregateError;

@@ -1,4 +1,10 @@
--- Marks the campaign days the batch touched; an entry still pending stays as it is.
-INSERT INTO event_invalidations (organization_id, campaign_id, day, shard)
+-- Marks the campaign days the batch touched. A pending entry is updated (to
+-- itself) rather than skipped so that this transaction holds its row lock:
+-- the aggregator, which deletes entries as it claims them, then either waits
+-- for this batch to commit and sees its events, or has claimed the entry
+-- first, in which case this insert waits and makes a fresh one. The rows come
+-- in key order, the order the aggregator locks them in, so neither deadlocks.
+INSERT INTO event_invalidations AS i (organization_id, campaign_id, day, shard)
 SELECT * FROM unnest($1::bigint[], $2::bigint[], $3::date[], $4::int[])
-ON CONFLICT DO NOTHING
+ON CONFLICT (organization_id, campaign_id, day, shard)
+    DO UPDATE SET first_touched_at = i.first_touched_at

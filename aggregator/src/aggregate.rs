@@ -1,0 +1,224 @@
+//! The aggregation run and the restatement of one day.
+//!
+//! Ingest records in event_invalidations every (day, campaign) a batch touched. A run
+//! takes those days one at a time, oldest first, and in one transaction per day claims
+//! the entries, recounts the claimed campaigns from the day's partition and writes their
+//! rows. Both are plain functions of a connection and the current time, so the
+//! scheduler, `tally run` and the tests (with a fixed clock) share one code path.
+
+use std::time::Instant;
+
+use chrono::{DateTime, Days, NaiveDate, NaiveTime, TimeDelta, Utc};
+use tokio_postgres::{Client, Transaction};
+
+use crate::AggregateError;
+
+/// When a day's aggregates stop following new events: `delay` after the day ends.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct Finality {
+    /// How long after its end (midnight UTC) a day becomes final.
+    pub delay: TimeDelta,
+}
+
+impl Default for Finality {
+    fn default() -> Self {
+        Finality {
+            delay: TimeDelta::hours(24),
+        }
+    }
+}
+
+impl Finality {
+    /// The moment `day` becomes final: events received before it are in the final row.
+    pub fn bound(self, day: NaiveDate) -> DateTime<Utc> {
+        start_of(next_day(day)) + self.delay
+    }
+
+    /// Whether `day` is final at `now`.
+    pub fn is_final(self, day: NaiveDate, now: DateTime<Utc>) -> bool {
+        now >= self.bound(day)
+    }
+
+    /// The latest day that is final at `now`.
+    pub fn last_final_day(self, now: DateTime<Utc>) -> NaiveDate {
+        let line = (now - self.delay).date_naive();
+        line.checked_sub_days(Days::new(1)).unwrap_or(line)
+    }
+}
+
+/// What a run did.
+#[derive(Debug, Clone, Default, PartialEq, Eq)]
+pub struct AggregateReport {
+    /// Days recomputed (one transaction each).
+    pub days: u64,
+    /// (day, campaign) pairs recomputed.
+    pub campaign_days: u64,
+    /// event_aggregations rows written or made final.
+    pub rows: u64,
+    /// (campaign, type, day) keys whose late-event count was set.
+    pub late_keys: u64,
+}
+
+impl AggregateReport {
+    /// Rows the run changed, as job_runs records them.
+    pub fn rows_affected(&self) -> u64 {
+        self.rows + self.late_keys
+    }
+}
+
+/// Recomputes every campaign day invalidated since the last run, then makes final the
+/// rows of days that crossed the finality line. Idempotent: a second run with no new
+/// events touches no day.
+pub async fn aggregate(
+    client: &mut Client,
+    now: DateTime<Utc>,
+    finality: Finality,
+) -> Result<AggregateReport, AggregateError> {
+    let mut report = AggregateReport::default();
+    let days: Vec<NaiveDate> = client
+        .query(include_str!("sql/pending_days.sql"), &[])
+        .await?
+        .iter()
+        .map(|r| r.get(0))
+        .collect();
+    for day in days {
+        let started = Instant::now();
+        let tx = client.transaction().await?;
+        scratch(&tx).await?;
+        let pairs = tx.query(include_str!("sql/claim.sql"), &[&day]).await?;
+        let orgs: Vec<i64> = pairs.iter().map(|r| r.get(0)).collect();
+        let campaigns: Vec<i64> = pairs.iter().map(|r| r.get(1)).collect();
+        let bound = finality.is_final(day, now).then(|| finality.bound(day));
+        let (from, to) = (start_of(day), start_of(next_day(day)));
+        tx.execute(
+            include_str!("sql/count_pairs.sql"),
+            &[&from, &to, &orgs, &campaigns, &bound],
+        )
+        .await?;
+        if bound.is_none() {
+            tx.execute(
+                include_str!("sql/delete_open.sql"),
+                &[&day, &orgs, &campaigns],
+            )
+            .await?;
+        }
+        let rows = tx
+            .execute(include_str!("sql/write_rows.sql"), &[&day, &bound, &now])
+            .await?;
+        let late = match bound {
+            Some(_) => {
+                tx.execute(include_str!("sql/late.sql"), &[&day, &now])
+                    .await?
+            }
+            None => 0,
+        };
+        tx.commit().await?;
+        tracing::info!(
+            %day,
+            campaigns = orgs.len(),
+            rows,
+            late,
+            is_final = bound.is_some(),
+            elapsed_ms = started.elapsed().as_millis() as u64,
+            "day aggregated"
+        );
+        report.days += 1;
+        report.campaign_days += orgs.len() as u64;
+        report.rows += rows;
+        report.late_keys += late;
+    }
+    let finalized = client
+        .execute(
+            include_str!("sql/finalize.sql"),
+            &[
+                &finality.last_final_day(now),
+                &(finality.delay.num_milliseconds() as f64 / 1000.0),
+                &now,
+            ],
+        )
+        .await?;
+    if finalized > 0 {
+        tracing::info!(rows = finalized, "aggregates made final");
+    }
+    report.rows += finalized;
+    Ok(report)
+}
+
+/// Recomputes every aggregate of `day` from its events, late events included, on
+/// purpose: a final day stays final, counted through `now`, and its late counts are
+/// cleared. Refused for a day whose partition is not in the database.
+pub async fn restate(
+    client: &mut Client,
+    day: NaiveDate,
+    now: DateTime<Utc>,
+    finality: Finality,
+) -> Result<AggregateReport, AggregateError> {
+    let has_partition: bool = client
+        .query_one(include_str!("sql/has_partition.sql"), &[&day])
+        .await?
+        .get(0);
+    if !has_partition {
+        return Err(AggregateError::DayNotInDatabase(day));
+    }
+    let tx = client.transaction().await?;
+    scratch(&tx).await?;
+    let pairs = tx.query(include_str!("sql/claim.sql"), &[&day]).await?;
+    tx.execute(include_str!("sql/restate_clear.sql"), &[&day])
+        .await?;
+    tx.execute(
+        include_str!("sql/count_day.sql"),
+        &[&start_of(day), &start_of(next_day(day))],
+    )
+    .await?;
+    let bound = finality.is_final(day, now).then_some(now);
+    let rows = tx
+        .execute(include_str!("sql/write_rows.sql"), &[&day, &bound, &now])
+        .await?;
+    tx.commit().await?;
+    tracing::info!(%day, rows, claimed = pairs.len(), is_final = bound.is_some(), "day restated");
+    Ok(AggregateReport {
+        days: 1,
+        campaign_days: pairs.len() as u64,
+        rows,
+        late_keys: 0,
+    })
+}
+
+async fn scratch(tx: &Transaction<'_>) -> Result<(), tokio_postgres::Error> {
+    tx.batch_execute(include_str!("sql/day_counts_table.sql"))
+        .await
+}
+
+fn start_of(day: NaiveDate) -> DateTime<Utc> {
+    day.and_time(NaiveTime::MIN).and_utc()
+}
+
+fn next_day(day: NaiveDate) -> NaiveDate {
+    day.succ_opt().unwrap_or(day)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn at(s: &str) -> DateTime<Utc> {
+        DateTime::parse_from_rfc3339(s)
+            .map(|t| t.with_timezone(&Utc))
+            .unwrap_or_else(|e| panic!("{s}: {e}"))
+    }
+
+    #[test]
+    fn a_day_is_final_24_hours_after_it_ends() {
+        let f = Finality::default();
+        let day = NaiveDate::from_ymd_opt(2026, 11, 20).unwrap_or_default();
+        assert_eq!(f.bound(day), at("2026-11-22T00:00:00Z"));
+        assert!(!f.is_final(day, at("2026-11-21T23:59:59Z")));
+        assert!(!f.is_final(day, at("2026-11-21T02:00:00Z")));
+        assert!(f.is_final(day, at("2026-11-22T00:00:00Z")));
+        assert_eq!(f.last_final_day(at("2026-11-22T02:00:00Z")), day);
+        assert_eq!(
+            f.last_final_day(at("2026-11-21T23:59:59Z")),
+            NaiveDate::from_ymd_opt(2026, 11, 19).unwrap_or_default()
+        );
+    }
+}
