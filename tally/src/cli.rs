@@ -1,10 +1,11 @@
 //! The command line. Every setting is a flag with an environment variable; `tally
 //! settings` and the README's configuration table are generated from these definitions.
 
-use clap::{Args, Parser, Subcommand};
+use chrono::NaiveDate;
+use clap::{Args, Parser, Subcommand, ValueEnum};
 
 use crate::settings::{
-    DatabaseArgs, EmbeddedArgs, KafkaArgs, LimitArgs, LogArgs, MetricsArgs, PartitionArgs,
+    DatabaseArgs, EmbeddedArgs, JobArgs, KafkaArgs, LimitArgs, LogArgs, MetricsArgs, PartitionArgs,
     WriterArgs,
 };
 
@@ -26,6 +27,11 @@ pub enum Command {
     Migrate(MigrateArgs),
     /// Consume campaign events from Kafka into Postgres, exactly once, until stopped.
     Ingest(IngestArgs),
+    /// Run the scheduled jobs (aggregation, partition premake) on their UTC schedules
+    /// until stopped; missed runs are caught up at start.
+    Schedule(ScheduleArgs),
+    /// Run one job now, through the same path as the scheduler (recorded in job_runs).
+    Run(RunArgs),
     /// Generate realistic campaign traffic (seeded) into Kafka or as NDJSON.
     Simulate(SimulateArgs),
     /// Run the whole pipeline on an embedded Postgres and an in-process Kafka.
@@ -97,6 +103,54 @@ fn parse_kafka_option(text: &str) -> Result<(String, String), String> {
             "{text:?} is not key=value (e.g. session.timeout.ms=10000)"
         )),
     }
+}
+
+/// `tally schedule`.
+#[derive(Debug, Args)]
+pub struct ScheduleArgs {
+    #[command(flatten)]
+    pub database: DatabaseArgs,
+    #[command(flatten)]
+    pub jobs: JobArgs,
+    #[command(flatten)]
+    pub partitions: PartitionArgs,
+}
+
+/// The jobs `tally run` knows.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, ValueEnum)]
+pub enum JobName {
+    /// Recompute the campaign days ingest touched; make final the days past the line.
+    Aggregate,
+    /// Create the event partitions of the coming days.
+    Premake,
+}
+
+impl JobName {
+    /// The name job_runs records.
+    pub fn as_str(self) -> &'static str {
+        match self {
+            JobName::Aggregate => "aggregate",
+            JobName::Premake => "premake",
+        }
+    }
+}
+
+/// `tally run <job>`.
+#[derive(Debug, Args)]
+pub struct RunArgs {
+    /// The job to run.
+    #[arg(value_enum)]
+    pub job: JobName,
+    /// aggregate only: recompute this UTC day (YYYY-MM-DD) from its events on purpose,
+    /// folding its late events into its final rows.
+    #[arg(long, value_name = "DAY")]
+    pub restate: Option<NaiveDate>,
+    #[command(flatten)]
+    pub database: DatabaseArgs,
+    #[command(flatten)]
+    pub jobs: JobArgs,
+    #[command(flatten)]
+    pub partitions: PartitionArgs,
 }
 
 /// `tally simulate`: the traffic's shape, by flags or from an email_send_simulations row.

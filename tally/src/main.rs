@@ -3,6 +3,7 @@
 mod cli;
 mod demo;
 mod ingest_cmd;
+mod jobs;
 mod migrate;
 mod progress;
 mod settings;
@@ -33,6 +34,8 @@ fn main() -> std::process::ExitCode {
         match cli.command {
             Command::Migrate(args) => migrate::run(args).await,
             Command::Ingest(args) => ingest_cmd::run(args).await,
+            Command::Schedule(args) => jobs::schedule(args).await,
+            Command::Run(args) => jobs::run(args).await,
             Command::Simulate(args) => simulate_cmd::run(args).await,
             Command::Demo(args) => demo::run(args).await,
             Command::Settings => {

@@ -75,6 +75,21 @@ pub struct PartitionArgs {
     pub premake_days: u16,
 }
 
+/// When the scheduled jobs run and what they consider final.
+#[derive(Debug, Args)]
+pub struct JobArgs {
+    /// When the aggregation runs: cron with seconds first, in UTC.
+    #[arg(long, env = "TALLY_AGGREGATE_SCHEDULE", default_value = "0 0 2 * * *")]
+    pub aggregate_schedule: String,
+    /// When event partitions are premade ahead: cron with seconds first, in UTC.
+    #[arg(long, env = "TALLY_PREMAKE_SCHEDULE", default_value = "0 0 * * * *")]
+    pub premake_schedule: String,
+    /// How long after a UTC day ends its aggregates become final; later events are
+    /// counted as late.
+    #[arg(long, env = "TALLY_FINALITY_DELAY", default_value = "24h", value_parser = parse_duration)]
+    pub finality_delay: Duration,
+}
+
 /// Where the events come from.
 #[derive(Debug, Args)]
 pub struct KafkaArgs {

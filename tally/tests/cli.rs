@@ -245,3 +245,98 @@ fn simulate_to_stdout_is_deterministic_ndjson() {
         "{err}"
     );
 }
+
+#[tokio::test]
+async fn run_aggregates_now_and_records_the_run_and_its_arguments() {
+    let db = TestDb::migrated().await;
+    let url = db.connection_string();
+    let client = db.connect().await;
+    client
+        .batch_execute(
+            "SELECT tally_premake_partitions(1, current_date);
+             INSERT INTO events (event_id, organization_id, campaign_id, contact_id, event_type, occurred_at)
+             SELECT gen_random_uuid(), 1, 7, g % 5, 'SENT', now() - interval '1 second'
+             FROM generate_series(1, 12) g;
+             INSERT INTO event_invalidations (organization_id, campaign_id, day, shard)
+             VALUES (1, 7, ((now() - interval '1 second') AT TIME ZONE 'UTC')::date, 0);",
+        )
+        .await
+        .unwrap();
+
+    let (ok, out, err) = tally(&["run", "aggregate"], Some(&url));
+    assert!(ok, "{err}");
+    assert!(out.contains("aggregate succeeded: 1 rows"), "{out}");
+    let row = client
+        .query_one(
+            "SELECT event_count, unique_contacts FROM event_aggregations WHERE campaign_id = 7",
+            &[],
+        )
+        .await
+        .unwrap();
+    assert_eq!((row.get::<_, i64>(0), row.get::<_, i64>(1)), (12, 5));
+
+    // A restatement of a day the database does not hold is refused, and recorded.
+    let (ok, _, err) = tally(&["run", "aggregate", "--restate", "2020-02-29"], Some(&url));
+    assert!(!ok);
+    assert!(
+        err.contains("cannot restate 2020-02-29") && err.contains("restore"),
+        "{err}"
+    );
+    let (ok, _, err) = tally(&["run", "premake", "--restate", "2020-02-29"], Some(&url));
+    assert!(!ok);
+    assert!(err.contains("aggregate job only"), "{err}");
+    let (ok, _, err) = tally(&["run", "aggregate", "--restate", "yesterday"], Some(&url));
+    assert!(!ok);
+    assert!(err.contains("yesterday"), "{err}");
+
+    let (ok, out, err) = tally(&["run", "premake"], Some(&url));
+    assert!(ok, "{err}");
+    assert!(out.contains("premake succeeded"), "{out}");
+
+    let runs: Vec<(String, Option<String>, String, serde_json::Value)> = client
+        .query(
+            "SELECT job, scheduled_for::text, status::text, arguments FROM job_runs ORDER BY id",
+            &[],
+        )
+        .await
+        .unwrap()
+        .iter()
+        .map(|r| (r.get(0), r.get(1), r.get(2), r.get(3)))
+        .collect();
+    assert_eq!(
+        runs,
+        vec![
+            (
+                "aggregate".into(),
+                None,
+                "succeeded".into(),
+                serde_json::json!({})
+            ),
+            (
+                "aggregate".into(),
+                None,
+                "failed".into(),
+                serde_json::json!({"restate": "2020-02-29"})
+            ),
+            (
+                "premake".into(),
+                None,
+                "succeeded".into(),
+                serde_json::json!({})
+            ),
+        ]
+    );
+}
+
+#[test]
+fn schedule_refuses_a_bad_cron_expression_naming_it() {
+    let (ok, _, err) = tally(
+        &["schedule", "--aggregate-schedule", "0 2 * * *"],
+        Some("host=/nonexistent dbname=x"),
+    );
+    assert!(!ok);
+    assert!(
+        err.contains("\"0 2 * * *\"") && err.contains("seconds first"),
+        "{err}"
+    );
+}

@@ -1,0 +1,154 @@
+//! The scheduled jobs and the two commands that run them: `tally schedule` (the cron
+//! shell, until a signal) and `tally run <job>` (one run now, through the same path).
+
+use std::sync::Arc;
+
+use aggregator::{Finality, aggregate, restate};
+use anyhow::Context as _;
+use chrono::{NaiveDate, TimeDelta, Utc};
+use deadpool_postgres::{Manager, ManagerConfig, Pool, RecyclingMethod};
+use scheduler::{Job, JobContext, JobFuture, RunOutcome, Schedule, run_job};
+
+use crate::cli::{JobName, RunArgs, ScheduleArgs};
+use crate::settings::JobArgs;
+
+/// The nightly aggregation, or a restatement when its arguments name a day.
+struct Aggregate {
+    schedule: Schedule,
+    finality: Finality,
+}
+
+impl Job for Aggregate {
+    fn name(&self) -> &str {
+        JobName::Aggregate.as_str()
+    }
+
+    fn schedule(&self) -> &Schedule {
+        &self.schedule
+    }
+
+    fn run<'a>(&'a self, ctx: JobContext<'a>) -> JobFuture<'a> {
+        Box::pin(async move {
+            let mut client = ctx.pool.get().await?;
+            let report = match ctx.arguments.get("restate").and_then(|d| d.as_str()) {
+                Some(day) => {
+                    let day = NaiveDate::parse_from_str(day, "%Y-%m-%d")?;
+                    restate(&mut client, day, ctx.now, self.finality).await?
+                }
+                None => aggregate(&mut client, ctx.now, self.finality).await?,
+            };
+            Ok(report.rows_affected())
+        })
+    }
+}
+
+/// Creates the event partitions of the coming days, so ingest rarely has to.
+struct Premake {
+    schedule: Schedule,
+    days: u16,
+}
+
+impl Job for Premake {
+    fn name(&self) -> &str {
+        JobName::Premake.as_str()
+    }
+
+    fn schedule(&self) -> &Schedule {
+        &self.schedule
+    }
+
+    fn run<'a>(&'a self, ctx: JobContext<'a>) -> JobFuture<'a> {
+        Box::pin(async move {
+            let client = ctx.pool.get().await?;
+            let made: i32 = client
+                .query_one(
+                    "SELECT tally_premake_partitions($1, $2)",
+                    &[&i32::from(self.days), &ctx.now.date_naive()],
+                )
+                .await?
+                .get(0);
+            Ok(u64::try_from(made).unwrap_or(0))
+        })
+    }
+}
+
+/// Every job, with its schedule from the settings.
+pub fn jobs(args: &JobArgs, premake_days: u16) -> anyhow::Result<Vec<Arc<dyn Job>>> {
+    let delay = TimeDelta::from_std(args.finality_delay)
+        .context("TALLY_FINALITY_DELAY / --finality-delay is too large")?;
+    Ok(vec![
+        Arc::new(Aggregate {
+            schedule: Schedule::parse(JobName::Aggregate.as_str(), &args.aggregate_schedule)?,
+            finality: Finality { delay },
+        }),
+        Arc::new(Premake {
+            schedule: Schedule::parse(JobName::Premake.as_str(), &args.premake_schedule)?,
+            days: premake_days,
+        }),
+    ])
+}
+
+/// A pool for the jobs and the scheduler's bookkeeping, on a verified schema.
+pub async fn pool(config: tokio_postgres::Config) -> anyhow::Result<Pool> {
+    let manager = Manager::from_config(
+        config,
+        tokio_postgres::NoTls,
+        ManagerConfig {
+            recycling_method: RecyclingMethod::Fast,
+        },
+    );
+    let pool = Pool::builder(manager)
+        .max_size(8)
+        .build()
+        .context("building the connection pool")?;
+    let mut client = pool.get().await.context("connecting to the database")?;
+    schema::Migrator::default().verify(&mut client).await?;
+    Ok(pool)
+}
+
+/// `tally schedule`: runs every job on its schedule until SIGINT/SIGTERM.
+pub async fn schedule(args: ScheduleArgs) -> anyhow::Result<()> {
+    let jobs = jobs(&args.jobs, args.partitions.premake_days)?;
+    let pool = pool(args.database.config()?).await?;
+    for job in &jobs {
+        println!("{:<10} {}", job.name(), job.schedule());
+    }
+    scheduler::run(pool, jobs, async {
+        if let Err(e) = crate::shutdown::signal().await {
+            tracing::error!(error = %e, "cannot wait for signals; stopping");
+        }
+    })
+    .await?;
+    Ok(())
+}
+
+/// `tally run <job>`: one run now, recorded in job_runs like a scheduled one.
+pub async fn run(args: RunArgs) -> anyhow::Result<()> {
+    let jobs = jobs(&args.jobs, args.partitions.premake_days)?;
+    let job = jobs
+        .iter()
+        .find(|j| j.name() == args.job.as_str())
+        .context("every job name has a job")?;
+    let arguments = match (args.job, args.restate) {
+        (JobName::Aggregate, Some(day)) => serde_json::json!({ "restate": day.to_string() }),
+        (_, Some(_)) => anyhow::bail!("--restate applies to the aggregate job only"),
+        (_, None) => serde_json::json!({}),
+    };
+    let pool = pool(args.database.config()?).await?;
+    match run_job(&pool, job.as_ref(), None, Utc::now(), &arguments).await? {
+        RunOutcome::Succeeded { run_id, rows } => {
+            println!(
+                "{} succeeded: {rows} rows (job_runs id {run_id})",
+                job.name()
+            );
+            Ok(())
+        }
+        RunOutcome::Failed { run_id, error } => {
+            anyhow::bail!("{} failed (job_runs id {run_id}): {error}", job.name())
+        }
+        RunOutcome::Busy | RunOutcome::AlreadyDone => anyhow::bail!(
+            "{} is running elsewhere (a scheduler or another `tally run`); try again when it has finished",
+            job.name()
+        ),
+    }
+}
