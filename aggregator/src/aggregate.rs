@@ -6,6 +6,7 @@
 //! rows. Both are plain functions of a connection and the current time, so the
 //! scheduler, `tally run` and the tests (with a fixed clock) share one code path.
 
+use std::collections::HashSet;
 use std::time::Instant;
 
 use chrono::{DateTime, Days, NaiveDate, NaiveTime, TimeDelta, Utc};
@@ -89,12 +90,35 @@ pub async fn aggregate(
         let orgs: Vec<i64> = pairs.iter().map(|r| r.get(0)).collect();
         let campaigns: Vec<i64> = pairs.iter().map(|r| r.get(1)).collect();
         let bound = finality.is_final(day, now).then(|| finality.bound(day));
-        let (from, to) = (start_of(day), start_of(next_day(day)));
-        tx.execute(
-            include_str!("sql/count_pairs.sql"),
-            &[&from, &to, &orgs, &campaigns, &bound],
-        )
-        .await?;
+        // Campaigns whose rows of a final day are final already only need their late
+        // events counted; the others (not aggregated before the day became final, or
+        // a day not final yet) are recounted from the day's events.
+        let settled: HashSet<(i64, i64)> = match bound {
+            Some(_) => tx
+                .query(
+                    include_str!("sql/settled_pairs.sql"),
+                    &[&day, &orgs, &campaigns],
+                )
+                .await?
+                .iter()
+                .map(|r| (r.get(0), r.get(1)))
+                .collect(),
+            None => HashSet::new(),
+        };
+        let (scan_orgs, scan_campaigns): (Vec<i64>, Vec<i64>) = orgs
+            .iter()
+            .zip(&campaigns)
+            .filter(|(o, c)| !settled.contains(&(**o, **c)))
+            .map(|(o, c)| (*o, *c))
+            .unzip();
+        if !scan_orgs.is_empty() {
+            let (from, to) = (start_of(day), start_of(next_day(day)));
+            tx.execute(
+                include_str!("sql/count_pairs.sql"),
+                &[&from, &to, &scan_orgs, &scan_campaigns, &bound],
+            )
+            .await?;
+        }
         if bound.is_none() {
             tx.execute(
                 include_str!("sql/delete_open.sql"),
@@ -107,8 +131,11 @@ pub async fn aggregate(
             .await?;
         let late = match bound {
             Some(_) => {
-                tx.execute(include_str!("sql/late.sql"), &[&day, &now])
-                    .await?
+                tx.execute(
+                    include_str!("sql/late.sql"),
+                    &[&day, &now, &orgs, &campaigns],
+                )
+                .await?
             }
             None => 0,
         };
@@ -116,6 +143,7 @@ pub async fn aggregate(
         tracing::info!(
             %day,
             campaigns = orgs.len(),
+            recounted = scan_orgs.len(),
             rows,
             late,
             is_final = bound.is_some(),

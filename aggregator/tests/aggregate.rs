@@ -39,6 +39,18 @@ async fn ingest(
         )
         .await
         .unwrap();
+    // The live counters, as ingest keeps them in the same transaction.
+    client
+        .execute(
+            "INSERT INTO event_counters AS c (organization_id, campaign_id, event_type, day, shard, event_count)
+             SELECT $1, $2, (ARRAY['SENT', 'OPEN', 'CLICK']::event_type[])[1 + g % 3], $3::text::date, 0, count(*)
+             FROM generate_series(1, $4::int) g GROUP BY 3
+             ON CONFLICT (organization_id, campaign_id, event_type, day, shard)
+             DO UPDATE SET event_count = c.event_count + EXCLUDED.event_count",
+            &[&org, &campaign, &day, &n],
+        )
+        .await
+        .unwrap();
     client
         .execute(
             "INSERT INTO event_invalidations (organization_id, campaign_id, day, shard)
