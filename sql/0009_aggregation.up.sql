@@ -12,16 +12,16 @@ DROP INDEX events_campaign_type_idx;
 DROP INDEX events_org_time_idx;
 CREATE INDEX events_campaign_idx ON events (organization_id, campaign_id);
 
--- A final row counts the events received before counted_through (the end of
--- its day plus 24 hours, or the moment of a restatement); NULL while the day
--- is not final, when the row counts everything received so far.
+-- When the row became final: the first aggregation run after its day ended
+-- more than 24 hours ago, or a restatement. It counts every event stored by
+-- then; events stored later are late. NULL while the day is not final.
 ALTER TABLE event_aggregations
     ADD COLUMN counted_through timestamptz NULL,
     ADD CONSTRAINT event_aggregations_final_has_bound
         CHECK (is_final = (counted_through IS NOT NULL));
 
 COMMENT ON COLUMN event_aggregations.counted_through IS
-    'Final rows: events received before this moment are counted; later ones are late (event_late_counts)';
+    'When the row became final: events stored by then are counted, later ones are late (event_late_counts)';
 
 -- Events received after their day's row became final. The final row is never
 -- rewritten by them; dashboards show them beside it, and a restatement

@@ -30,7 +30,8 @@ impl Default for Finality {
 }
 
 impl Finality {
-    /// The moment `day` becomes final: events received before it are in the final row.
+    /// The moment `day` becomes final: the first aggregation run from then on writes
+    /// its final rows.
     pub fn bound(self, day: NaiveDate) -> DateTime<Utc> {
         start_of(next_day(day)) + self.delay
     }
@@ -89,7 +90,9 @@ pub async fn aggregate(
         let pairs = tx.query(include_str!("sql/claim.sql"), &[&day]).await?;
         let orgs: Vec<i64> = pairs.iter().map(|r| r.get(0)).collect();
         let campaigns: Vec<i64> = pairs.iter().map(|r| r.get(1)).collect();
-        let bound = finality.is_final(day, now).then(|| finality.bound(day));
+        // A final day's rows are final from this run on: what is stored now is in
+        // them, whatever arrives later is late.
+        let bound = finality.is_final(day, now).then_some(now);
         // Campaigns whose rows of a final day are final already only need their late
         // events counted; the others (not aggregated before the day became final, or
         // a day not final yet) are recounted from the day's events.
@@ -115,7 +118,7 @@ pub async fn aggregate(
             let (from, to) = (start_of(day), start_of(next_day(day)));
             tx.execute(
                 include_str!("sql/count_pairs.sql"),
-                &[&from, &to, &scan_orgs, &scan_campaigns, &bound],
+                &[&from, &to, &scan_orgs, &scan_campaigns],
             )
             .await?;
         }
@@ -158,11 +161,7 @@ pub async fn aggregate(
     let finalized = client
         .execute(
             include_str!("sql/finalize.sql"),
-            &[
-                &finality.last_final_day(now),
-                &(finality.delay.num_milliseconds() as f64 / 1000.0),
-                &now,
-            ],
+            &[&finality.last_final_day(now), &now],
         )
         .await?;
     if finalized > 0 {

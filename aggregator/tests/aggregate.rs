@@ -177,14 +177,15 @@ async fn the_nightly_run_gives_exactly_what_sql_over_events_gives() {
     let got = aggregates(&client).await;
     assert_eq!(got.len(), 21, "3 types x 7 campaign days");
     assert_eq!(got, expected(&client).await);
-    // Two days ended more than 24 hours ago; the third ended two hours ago.
+    // Two days ended more than 24 hours ago: final as of this run. The third ended
+    // two hours ago.
     assert_eq!(
         finality_of(&client, "2026-11-19").await,
-        vec![(true, Some(at("2026-11-21T00:00:00Z")))]
+        vec![(true, Some(now))]
     );
     assert_eq!(
         finality_of(&client, "2026-11-20").await,
-        vec![(true, Some(at("2026-11-22T00:00:00Z")))]
+        vec![(true, Some(now))]
     );
     assert_eq!(
         finality_of(&client, "2026-11-21").await,
@@ -258,7 +259,41 @@ async fn events_received_before_finality_fold_into_the_final_row() {
     assert_eq!(aggregates(&client).await, expected(&client).await);
     assert_eq!(
         finality_of(&client, "2026-11-21").await,
-        vec![(true, Some(at("2026-11-23T00:00:00Z")))]
+        vec![(true, Some(at("2026-11-23T02:00:00Z")))]
+    );
+    assert!(late(&client).await.is_empty());
+}
+
+#[tokio::test]
+async fn a_backfilled_day_is_final_at_once_with_every_event_and_none_late() {
+    let (_db, mut client) = database().await;
+    // History loaded long after the days ended, before any aggregation.
+    ingest(
+        &client,
+        (1, 11),
+        "2026-11-18",
+        500,
+        80,
+        "2026-11-22T01:00:00Z",
+    )
+    .await;
+    ingest(
+        &client,
+        (1, 12),
+        "2026-11-19",
+        400,
+        90,
+        "2026-11-22T01:30:00Z",
+    )
+    .await;
+    let now = at("2026-11-22T02:00:00Z");
+    aggregate(&mut client, now, Finality::default())
+        .await
+        .unwrap();
+    assert_eq!(aggregates(&client).await, expected(&client).await);
+    assert_eq!(
+        finality_of(&client, "2026-11-18").await,
+        vec![(true, Some(now))]
     );
     assert!(late(&client).await.is_empty());
 }

@@ -1,9 +1,8 @@
--- Makes final the rows of days that ended more than the finality delay ago
--- ($2 seconds) and had no new events since they were computed: their counts
--- are already exact. Days up to $1 are past the line.
+-- Makes final, as of $2, the rows of days up to $1 (those that ended more than
+-- the finality delay ago) that had no new events since they were computed:
+-- their counts are exact already.
 UPDATE event_aggregations
 SET is_final = true,
-    counted_through = ((day + 1)::timestamp AT TIME ZONE 'UTC') + make_interval(secs => $2),
-    computed_at = $3
+    counted_through = $2
 WHERE NOT is_final
   AND day <= $1

@@ -1,13 +1,12 @@
--- Writes the counted rows of day $1. $2 is the bound of a final day (NULL for
--- a day not final yet). A final row is never overwritten: late events go to
--- event_late_counts instead (late.sql).
+-- Writes the counted rows of day $1. $2 is set when the day is final: the
+-- moment the rows become final (NULL for a day not final yet). A final row is
+-- never overwritten: later events are late (late.sql).
 INSERT INTO event_aggregations AS a
     (organization_id, campaign_id, event_type, day, event_count, unique_contacts,
      is_final, counted_through, computed_at)
-SELECT organization_id, campaign_id, event_type, $1, counted, unique_contacts,
+SELECT organization_id, campaign_id, event_type, $1, event_count, unique_contacts,
        $2::timestamptz IS NOT NULL, $2, $3
 FROM tally_day_counts
-WHERE counted > 0
 ON CONFLICT (organization_id, campaign_id, event_type, day) DO UPDATE
 SET event_count = EXCLUDED.event_count,
     unique_contacts = EXCLUDED.unique_contacts,
