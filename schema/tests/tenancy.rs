@@ -14,7 +14,6 @@ use tokio_postgres::error::SqlState;
 /// Tables the application role must not reach at all: the pipeline's own state.
 const PIPELINE_TABLES: &[&str] = &[
     "dead_letters",
-    "event_counters",
     "event_invalidations",
     "ingest_offsets",
     "job_runs",

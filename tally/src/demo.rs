@@ -1,10 +1,12 @@
 //! `tally demo`: the whole pipeline on embedded parts. Starts a private Postgres from the
 //! machine's server binaries and librdkafka's in-process Kafka cluster (the real
-//! protocol), simulates campaign traffic into Kafka, ingests it exactly once, and prints
-//! what happened. With `--keep` it stays up until Ctrl-C for a look with psql.
+//! protocol), simulates campaign traffic into Kafka, ingests it exactly once, prints
+//! what happened, then aggregates the days and prints the top campaigns' funnels. With
+//! `--keep` it stays up until Ctrl-C for a look with psql.
 
 use std::time::{Duration, Instant};
 
+use aggregator::Finality;
 use anyhow::Context as _;
 use chrono::{Days, Utc};
 use ingest::simulate::{self, EmbeddedKafka, SimulationPlan};
@@ -175,6 +177,64 @@ async fn pipeline(cluster: &Cluster, args: &DemoArgs) -> anyhow::Result<()> {
         let kind: String = row.get("event_type");
         let n: i64 = row.get("events");
         println!("  {kind:<14} {n:>10}");
+    }
+
+    let started = Instant::now();
+    let report = aggregator::aggregate(&mut client, Utc::now(), Finality::default()).await?;
+    println!();
+    println!(
+        "aggregated {} campaign days over {} days in {:.1}s: {} rows ({} final)",
+        report.campaign_days,
+        report.days,
+        started.elapsed().as_secs_f64(),
+        report.rows,
+        client
+            .query_one(
+                "SELECT count(*) FROM event_aggregations WHERE is_final",
+                &[]
+            )
+            .await?
+            .get::<_, i64>(0)
+    );
+    println!();
+    println!("top campaigns' funnels (campaign_funnel view):");
+    println!(
+        "  {:<28} {:>8} {:>8} {:>8} {:>7} {:>6} {:>6} {:>6}  {:>6} {:>6} {:>6}",
+        "campaign",
+        "sent",
+        "deliv.",
+        "opened",
+        "clicked",
+        "forms",
+        "subm.",
+        "unsub",
+        "open%",
+        "click%",
+        "subm%"
+    );
+    for row in client
+        .query(include_str!("demo/funnels.sql"), &[&5_i64])
+        .await?
+    {
+        let pct = |col: &str| {
+            row.get::<_, Option<f64>>(col)
+                .map_or_else(|| "-".to_owned(), |r| format!("{:.1}", r * 100.0))
+        };
+        let campaign: String = row.get("campaign");
+        println!(
+            "  {:<28} {:>8} {:>8} {:>8} {:>7} {:>6} {:>6} {:>6}  {:>6} {:>6} {:>6}",
+            campaign.chars().take(28).collect::<String>(),
+            row.get::<_, i64>("sent"),
+            row.get::<_, i64>("delivered"),
+            row.get::<_, i64>("opened"),
+            row.get::<_, i64>("clicked"),
+            row.get::<_, i64>("form_views"),
+            row.get::<_, i64>("form_submits"),
+            row.get::<_, i64>("unsubscribed"),
+            pct("open_rate"),
+            pct("click_rate"),
+            pct("form_submit_rate"),
+        );
     }
     Ok(())
 }
