@@ -70,10 +70,8 @@ fn the_same_plan_gives_identical_records_and_another_seed_does_not() {
     other.seed = 8;
     let c = hash_records(generate(&other).unwrap());
     assert_ne!(a.0, c.0);
-    // A prefix of a longer run is the shorter run.
-    let long: Vec<Record> = generate(&plan(7, 2_000)).unwrap().collect();
-    let short: Vec<Record> = generate(&plan(7, 1_000)).unwrap().collect();
-    assert_eq!(long[..1_000], short[..]);
+    // (A shorter run is not a prefix of a longer one: the records share the window, so
+    // the stream's clock runs slower the more records there are.)
 }
 
 /// The output is pinned: a change to the generator, or to the random stream under it
@@ -81,9 +79,9 @@ fn the_same_plan_gives_identical_records_and_another_seed_does_not() {
 #[test]
 fn the_output_is_pinned() {
     let expected = [
-        r#"{"event_id":"01a1fcd8-235b-7237-8214-b8c81d5e0820","organization_id":1000700,"campaign_id":10007000002,"contact_id":10007000003208,"event_type":"SENT","occurred_at":"2026-11-21T06:43:05.691Z","event_data":{"template_version":2,"variant":"B","mta":"sim-mta-01"}}"#,
-        r#"{"event_id":"01a1fe24-7367-7477-a6d9-76c50c90a91a","organization_id":1000700,"campaign_id":10007000002,"contact_id":10007000003208,"event_type":"OPEN","occurred_at":"2026-11-21T12:46:04.135Z","ip_address":"78.172.195.117","event_data":{"user_agent":"Mozilla/5.0 (iPhone; CPU iPhone OS 17_4 like Mac OS X) AppleWebKit/605.1.15 (KHTML, like Gecko) Mobile/15E148"}}"#,
-        r#"{"event_id":"01a1fd6c-6860-77ff-9806-88e82e4db37f","organization_id":1000701,"campaign_id":10007010001,"contact_id":10007010001610,"event_type":"SENT","occurred_at":"2026-11-21T09:25:02.688Z","event_data":{"template_version":3,"variant":"A","mta":"sim-mta-01"}}"#,
+        r#"{"event_id":"01a1f9fe-d730-7e0a-af41-630f6bd9cda8","organization_id":1000701,"campaign_id":10007010004,"contact_id":10007010000840,"event_type":"SENT","occurred_at":"2026-11-20T17:26:30.448Z","event_data":{"template_version":3,"variant":"B","mta":"sim-mta-03"}}"#,
+        r#"{"event_id":"01a1fc6f-1431-76c2-b961-7a6e386d3287","organization_id":1000700,"campaign_id":10007000001,"contact_id":10007000001630,"event_type":"SENT","occurred_at":"2026-11-21T04:48:20.529Z","event_data":{"template_version":3,"variant":"B","mta":"sim-mta-03"}}"#,
+        r#"{"event_id":"01a200f1-580d-7fcd-9ad1-dd9d6a66641c","organization_id":1000701,"campaign_id":10007010001,"contact_id":10007010002419,"event_type":"SENT","occurred_at":"2026-11-22T01:49:06.445Z","event_data":{"template_version":2,"variant":"A","mta":"sim-mta-04"}}"#,
     ];
     let got: Vec<String> = generate(&plan(7, 3))
         .unwrap()

@@ -199,7 +199,7 @@ async fn pipeline(cluster: &Cluster, args: &DemoArgs) -> anyhow::Result<()> {
     println!();
     println!("top campaigns' funnels (campaign_funnel view):");
     println!(
-        "  {:<28} {:>8} {:>8} {:>8} {:>7} {:>6} {:>6} {:>6}  {:>6} {:>6} {:>6}",
+        "  {:<32} {:>8} {:>8} {:>8} {:>7} {:>6} {:>6} {:>6}  {:>6} {:>6} {:>6}",
         "campaign",
         "sent",
         "deliv.",
@@ -222,8 +222,8 @@ async fn pipeline(cluster: &Cluster, args: &DemoArgs) -> anyhow::Result<()> {
         };
         let campaign: String = row.get("campaign");
         println!(
-            "  {:<28} {:>8} {:>8} {:>8} {:>7} {:>6} {:>6} {:>6}  {:>6} {:>6} {:>6}",
-            campaign.chars().take(28).collect::<String>(),
+            "  {:<32} {:>8} {:>8} {:>8} {:>7} {:>6} {:>6} {:>6}  {:>6} {:>6} {:>6}",
+            campaign.chars().take(32).collect::<String>(),
             row.get::<_, i64>("sent"),
             row.get::<_, i64>("delivered"),
             row.get::<_, i64>("opened"),

@@ -1,29 +1,19 @@
-//! The funnel each (campaign, contact) pair walks, and the shuffled order in which
-//! pairs are visited.
+//! The funnel each (campaign, contact) pair walks, and the order of the stream: a clock
+//! that runs from the window's start to its end over the stream's records, walks that
+//! start with a SENT at the clock, and their later steps waiting in a min-heap until the
+//! clock reaches them. So the valid events come out in `occurred_at` order, many pairs'
+//! walks interleaved, as a live stream would carry them; the pairs are visited in a
+//! shuffled order.
+
+use std::cmp::{Ordering, Reverse};
+use std::collections::BinaryHeap;
+use std::collections::binary_heap::PeekMut;
 
 use rand::Rng;
 use rand_chacha::ChaCha8Rng;
 use schema::EventType;
 
 use super::{FunnelRates, SimulationPlan};
-
-/// Most events one walk can produce: SENT, OPEN, CLICK, FORM_VIEW, FORM_SUBMIT,
-/// UNSUBSCRIBE.
-const MAX_STEPS: usize = 6;
-
-/// One (campaign, contact) pair's events, in time order, and how many were emitted.
-#[derive(Clone, Copy)]
-pub(super) struct Walk {
-    /// Organization index (0-based).
-    pub org: u32,
-    /// Campaign index within the organization (0-based).
-    pub campaign: u32,
-    /// Contact index within the organization (0-based).
-    pub contact: u32,
-    steps: [(EventType, i64); MAX_STEPS],
-    len: u8,
-    pos: u8,
-}
 
 /// The UTC window in Unix milliseconds: `[start, start + len)`.
 #[derive(Clone, Copy)]
@@ -35,86 +25,131 @@ pub(super) struct Window {
 }
 
 impl Window {
-    /// A uniformly random moment in the window.
-    pub fn random(self, rng: &mut ChaCha8Rng) -> i64 {
-        self.start + rng.random_range(0..self.len)
-    }
-
     /// `t`, pulled back to the window's last millisecond if past it.
     pub fn clamp(self, t: i64) -> i64 {
         t.min(self.start + self.len - 1)
     }
 }
 
-impl Walk {
-    /// Walks the funnel for one pair: SENT at a random moment of the window, then
-    /// either BOUNCE or OPEN -> CLICK -> FORM_VIEW -> FORM_SUBMIT as far as the rates
-    /// take it, then maybe UNSUBSCRIBE; each a few seconds to hours after the previous.
-    pub fn sample(
-        rng: &mut ChaCha8Rng,
-        rates: &FunnelRates,
-        window: Window,
-        (org, campaign, contact): (u32, u32, u32),
-    ) -> Walk {
-        let mut walk = Walk {
-            org,
-            campaign,
-            contact,
-            steps: [(EventType::Sent, 0); MAX_STEPS],
-            len: 0,
-            pos: 0,
-        };
-        let mut t = window.random(rng);
-        walk.push(EventType::Sent, t);
-        if rng.random::<f64>() < rates.bounce {
-            walk.push(
-                EventType::Bounce,
-                window.clamp(t + rng.random_range(1_000..60_000)),
-            );
-            return walk;
+/// Unix milliseconds `[from, to)`, possibly empty.
+#[derive(Clone, Copy)]
+pub(super) struct Span {
+    /// First millisecond.
+    pub from: i64,
+    /// First millisecond after the span.
+    pub to: i64,
+}
+
+impl Span {
+    /// A uniformly random moment of the span (its start if it is empty).
+    pub fn random(self, rng: &mut ChaCha8Rng) -> i64 {
+        if self.to > self.from {
+            rng.random_range(self.from..self.to)
+        } else {
+            self.from
         }
-        if rng.random::<f64>() < rates.open {
-            t = window.clamp(t + human_delay(rng));
-            walk.push(EventType::Open, t);
-            if rng.random::<f64>() < rates.click {
-                t = window.clamp(t + rng.random_range(1_000..600_000));
-                walk.push(EventType::Click, t);
-                if rng.random::<f64>() < rates.form_view {
-                    t = window.clamp(t + rng.random_range(500..15_000));
-                    walk.push(EventType::FormView, t);
-                    if rng.random::<f64>() < rates.form_submit {
-                        t = window.clamp(t + rng.random_range(20_000..900_000));
-                        walk.push(EventType::FormSubmit, t);
-                    }
+    }
+}
+
+/// The stream's clock: the window shared evenly between the `n` records of a stream,
+/// record `i` getting `[start + len * i / n, start + len * (i + 1) / n)`, so the last
+/// one ends at the window's end. Stepped in integers (a quotient and a carried
+/// remainder): the same on every platform, and no division per record.
+pub(super) struct Clock {
+    now: i64,
+    step: i64,
+    carry: u128,
+    remainder: u128,
+    n: u128,
+}
+
+impl Clock {
+    /// The clock of a stream of `n` records over `window`.
+    pub fn new(window: Window, n: u64) -> Clock {
+        let n = u128::from(n.max(1));
+        let len = u128::try_from(window.len).unwrap_or(0);
+        Clock {
+            now: window.start,
+            // At most the window's length, so the narrowing is lossless.
+            step: (len / n) as i64,
+            carry: len % n,
+            remainder: 0,
+            n,
+        }
+    }
+
+    /// The next record's span; empty when the records outnumber the milliseconds.
+    pub fn tick(&mut self) -> Span {
+        let from = self.now;
+        self.now += self.step;
+        self.remainder += self.carry;
+        if self.remainder >= self.n {
+            self.remainder -= self.n;
+            self.now += 1;
+        }
+        Span { from, to: self.now }
+    }
+}
+
+/// One event of a (campaign, contact) pair's funnel walk.
+#[derive(Clone, Copy)]
+pub(super) struct Step {
+    /// Organization index (0-based).
+    pub org: u32,
+    /// Campaign index within the organization (0-based).
+    pub campaign: u32,
+    /// Contact index within the organization (0-based).
+    pub contact: u32,
+    /// What happened.
+    pub event_type: EventType,
+    /// When, in Unix milliseconds.
+    pub at: i64,
+}
+
+impl Step {
+    /// The walk's event after this one, if it goes on. After SENT comes either BOUNCE
+    /// (the end) or OPEN -> CLICK -> FORM_VIEW -> FORM_SUBMIT as far as the rates take
+    /// it, then maybe UNSUBSCRIBE; each a few seconds to hours after the previous,
+    /// pulled back into the window.
+    fn next(&self, rng: &mut ChaCha8Rng, rates: &FunnelRates, window: Window) -> Option<Step> {
+        let funnel = match self.event_type {
+            EventType::Sent => {
+                if rng.random::<f64>() < rates.bounce {
+                    let delay = rng.random_range(1_000..60_000);
+                    return Some(self.then(EventType::Bounce, delay, window));
                 }
+                Some((rates.open, EventType::Open))
             }
+            EventType::Open => Some((rates.click, EventType::Click)),
+            EventType::Click => Some((rates.form_view, EventType::FormView)),
+            EventType::FormView => Some((rates.form_submit, EventType::FormSubmit)),
+            EventType::FormSubmit => None,
+            EventType::Bounce | EventType::Unsubscribe => return None,
+        };
+        if let Some((rate, event_type)) = funnel
+            && rng.random::<f64>() < rate
+        {
+            let delay = match event_type {
+                EventType::Open => human_delay(rng),
+                EventType::Click => rng.random_range(1_000..600_000),
+                EventType::FormView => rng.random_range(500..15_000),
+                _ => rng.random_range(20_000..900_000),
+            };
+            return Some(self.then(event_type, delay, window));
         }
         if rng.random::<f64>() < rates.unsubscribe {
-            t = window.clamp(t + rng.random_range(5_000..3_600_000));
-            walk.push(EventType::Unsubscribe, t);
+            let delay = rng.random_range(5_000..3_600_000);
+            return Some(self.then(EventType::Unsubscribe, delay, window));
         }
-        walk
+        None
     }
 
-    fn push(&mut self, event_type: EventType, at: i64) {
-        self.steps[usize::from(self.len)] = (event_type, at);
-        self.len += 1;
-    }
-
-    /// The next event (type, Unix millis), if any is left.
-    pub fn next_step(&mut self) -> Option<(EventType, i64)> {
-        let step = self.steps.get(usize::from(self.pos)).copied();
-        if self.pos < self.len {
-            self.pos += 1;
-            step
-        } else {
-            None
+    fn then(&self, event_type: EventType, delay: i64, window: Window) -> Step {
+        Step {
+            event_type,
+            at: window.clamp(self.at + delay),
+            ..*self
         }
-    }
-
-    /// Whether every event has been emitted.
-    pub fn done(&self) -> bool {
-        self.pos >= self.len
     }
 }
 
@@ -126,6 +161,103 @@ fn human_delay(rng: &mut ChaCha8Rng) -> i64 {
         40..75 => rng.random_range(60_000..900_000),
         75..92 => rng.random_range(900_000..7_200_000),
         _ => rng.random_range(7_200_000..28_800_000),
+    }
+}
+
+/// The walks in progress, in time order: each one's next step waits in a min-heap keyed
+/// by (time, sequence number), so ties come out in the order they were scheduled. Only
+/// pending steps are held: memory grows with the sends per hour, not with the stream.
+pub(super) struct Walks {
+    pending: BinaryHeap<Reverse<Pending>>,
+    scheduled: u64,
+    pairs: Pairs,
+    rates: FunnelRates,
+    window: Window,
+}
+
+/// A step waiting for the clock, and the sequence number that breaks ties.
+struct Pending {
+    step: Step,
+    seq: u64,
+}
+
+impl Ord for Pending {
+    fn cmp(&self, other: &Self) -> Ordering {
+        (self.step.at, self.seq).cmp(&(other.step.at, other.seq))
+    }
+}
+
+impl PartialOrd for Pending {
+    fn partial_cmp(&self, other: &Self) -> Option<Ordering> {
+        Some(self.cmp(other))
+    }
+}
+
+impl PartialEq for Pending {
+    fn eq(&self, other: &Self) -> bool {
+        self.cmp(other) == Ordering::Equal
+    }
+}
+
+impl Eq for Pending {}
+
+impl Walks {
+    /// No walk in progress yet; the pairs of a valid plan in shuffled order.
+    pub fn new(plan: &SimulationPlan, rng: &mut ChaCha8Rng, window: Window) -> Walks {
+        Walks {
+            pending: BinaryHeap::new(),
+            scheduled: 0,
+            pairs: Pairs::new(plan, rng),
+            rates: plan.rates,
+            window,
+        }
+    }
+
+    /// The next valid event, for a record whose clock span is `span`: the earliest
+    /// pending step if it is due before the span ends, else the SENT that starts the
+    /// next pair's walk, in the span. Never earlier than the event before it.
+    pub fn next(&mut self, rng: &mut ChaCha8Rng, span: Span) -> Step {
+        if let Some(mut due) = self.pending.peek_mut()
+            && due.0.step.at < span.to
+        {
+            let step = due.0.step;
+            match step.next(rng, &self.rates, self.window) {
+                // Replacing the top sifts once, where a pop and a push would twice.
+                Some(next) => {
+                    self.scheduled += 1;
+                    *due = Reverse(Pending {
+                        step: next,
+                        seq: self.scheduled,
+                    });
+                }
+                None => {
+                    PeekMut::pop(due);
+                }
+            }
+            return step;
+        }
+        let (org, campaign, contact) = self.pairs.next(rng);
+        let sent = Step {
+            org,
+            campaign,
+            contact,
+            event_type: EventType::Sent,
+            at: span.random(rng),
+        };
+        if let Some(next) = sent.next(rng, &self.rates, self.window) {
+            self.scheduled += 1;
+            self.pending.push(Reverse(Pending {
+                step: next,
+                seq: self.scheduled,
+            }));
+        }
+        sent
+    }
+
+    /// How many steps are waiting.
+    #[cfg(test)]
+    pub fn pending(&self) -> usize {
+        self.pending.len()
     }
 }
 
@@ -223,7 +355,7 @@ mod tests {
     }
 
     #[test]
-    fn walks_are_in_time_order_and_in_the_window() {
+    fn walks_follow_the_funnel_in_time_order_and_in_the_window() {
         let mut rng = ChaCha8Rng::seed_from_u64(3);
         let window = Window {
             start: 1_000_000,
@@ -237,17 +369,78 @@ mod tests {
             form_submit: 0.9,
             unsubscribe: 0.5,
         };
-        for _ in 0..10_000 {
-            let mut walk = Walk::sample(&mut rng, &rates, window, (0, 0, 0));
-            let mut last = i64::MIN;
-            let mut first = true;
-            while let Some((t, at)) = walk.next_step() {
-                assert_eq!(first, t == EventType::Sent);
-                first = false;
-                assert!(at >= last && at >= window.start && at < window.start + window.len);
-                last = at;
+        let mut seen = std::collections::HashSet::new();
+        for i in 0..10_000 {
+            let mut step = Step {
+                org: 0,
+                campaign: 0,
+                contact: 0,
+                event_type: EventType::Sent,
+                at: window.start + i * 8_640,
+            };
+            let mut walk = vec![step.event_type];
+            while let Some(next) = step.next(&mut rng, &rates, window) {
+                assert!(next.at >= step.at && next.at < window.start + window.len);
+                walk.push(next.event_type);
+                step = next;
             }
-            assert!(walk.done());
+            seen.insert(walk);
+        }
+        let funnel = [
+            EventType::Sent,
+            EventType::Open,
+            EventType::Click,
+            EventType::FormView,
+            EventType::FormSubmit,
+        ];
+        let mut allowed = vec![vec![EventType::Sent, EventType::Bounce]];
+        for len in 1..=funnel.len() {
+            allowed.push(funnel[..len].to_vec());
+            allowed.push([&funnel[..len], &[EventType::Unsubscribe]].concat());
+        }
+        for walk in &seen {
+            assert!(allowed.contains(walk), "{walk:?}");
+        }
+        assert_eq!(seen.len(), allowed.len());
+    }
+
+    #[test]
+    fn the_clock_shares_the_window_evenly_and_ends_at_its_end() {
+        let window = Window {
+            start: 5_000,
+            len: 1_000,
+        };
+        for n in [1u64, 3, 7, 999, 1_000, 1_001, 2_500] {
+            let mut clock = Clock::new(window, n);
+            for i in 0..n {
+                let span = clock.tick();
+                let at = |i: u64| window.start + (1_000 * i / n) as i64;
+                assert_eq!((span.from, span.to), (at(i), at(i + 1)), "{i} of {n}");
+            }
+        }
+    }
+
+    #[test]
+    fn pending_steps_come_out_in_time_order() {
+        let mut plan = SimulationPlan::new(chrono::NaiveDate::MIN, 1, 0);
+        plan.rates.open = 0.9;
+        plan.rates.click = 0.9;
+        plan.rates.unsubscribe = 0.3;
+        let window = Window {
+            start: 0,
+            len: 86_400_000,
+        };
+        let mut rng = ChaCha8Rng::seed_from_u64(4);
+        // Then ten times more records than milliseconds: most spans are empty.
+        for n in [50_000u64, 864_000_000] {
+            let mut walks = Walks::new(&plan, &mut rng, window);
+            let mut clock = Clock::new(window, n);
+            let mut last = i64::MIN;
+            for _ in 0..50_000 {
+                let step = walks.next(&mut rng, clock.tick());
+                assert!(step.at >= last, "{} after {last}", step.at);
+                last = step.at;
+            }
         }
     }
 }

@@ -1,5 +1,7 @@
-//! The lazy, deterministic record stream: funnel events interleaved across campaigns
-//! and contacts, exact re-sends of earlier records, and malformed records of every
+//! The lazy, deterministic record stream, in the order a live stream carries it: funnel
+//! events of many campaigns and contacts interleaved, valid events in `occurred_at`
+//! order from the window's start to its end (the records share the window evenly), exact
+//! re-sends of earlier records (so with an earlier time), and malformed records of every
 //! dead-letter kind, each labelled with what the ingest must do with it.
 
 use crate::decode::Reason;
@@ -10,7 +12,7 @@ use schema::{EventType, PgEnum};
 use uuid::Uuid;
 
 use super::SimulateError;
-use super::funnel::{Pairs, Walk, Window};
+use super::funnel::{Clock, Span, Walks, Window};
 use super::payload::{Data, EventJson, client_ip, push_i64, write_event};
 use super::plan::SimulationPlan;
 
@@ -71,8 +73,6 @@ pub const OVERSIZED_EVENT_DATA_BYTES: usize = 20 * 1024;
 
 /// How far before the window `out_of_window` records lie (5 * 365 days).
 const OUT_OF_WINDOW_MS: i64 = 5 * 365 * 86_400_000;
-/// Funnel walks in progress at once; the stream interleaves them.
-const ACTIVE_WALKS: usize = 64;
 /// Recent valid records a duplicate is drawn from.
 const RECENT: usize = 256;
 /// Older valid records (every `OLD_EVERY`-th) a duplicate is sometimes drawn from.
@@ -89,9 +89,8 @@ pub struct Generator {
     plan: SimulationPlan,
     rng: ChaCha8Rng,
     remaining: u64,
-    window: Window,
-    walks: Vec<Walk>,
-    pairs: Pairs,
+    clock: Clock,
+    walks: Walks,
     recent: Ring,
     old: Ring,
     valid: u64,
@@ -99,7 +98,8 @@ pub struct Generator {
 }
 
 /// A lazy, deterministic stream of exactly `plan.total_events` records: the same plan
-/// gives byte-identical records on every machine, in constant memory.
+/// gives byte-identical records on every machine, in memory bounded by the walks in
+/// progress (the pending steps of a few hours of sends), whatever the stream's length.
 pub fn generate(plan: &SimulationPlan) -> Result<Generator, SimulateError> {
     plan.validate().map_err(SimulateError::InvalidPlan)?;
     let plan = plan.clone();
@@ -109,20 +109,13 @@ pub fn generate(plan: &SimulationPlan) -> Result<Generator, SimulateError> {
         start: start.timestamp_millis(),
         len: end.timestamp_millis() - start.timestamp_millis(),
     };
-    let mut pairs = Pairs::new(&plan, &mut rng);
-    let walks = (0..ACTIVE_WALKS)
-        .map(|_| {
-            let pair = pairs.next(&mut rng);
-            Walk::sample(&mut rng, &plan.rates, window, pair)
-        })
-        .collect();
+    let walks = Walks::new(&plan, &mut rng, window);
     Ok(Generator {
         remaining: plan.total_events,
+        clock: Clock::new(window, plan.total_events),
         plan,
         rng,
-        window,
         walks,
-        pairs,
         recent: Ring::new(RECENT),
         old: Ring::new(OLD),
         valid: 0,
@@ -138,16 +131,17 @@ impl Iterator for Generator {
             return None;
         }
         self.remaining -= 1;
+        let span = self.clock.tick();
         let u: f64 = self.rng.random();
         if u < self.plan.malformed_rate {
-            return Some(self.malformed());
+            return Some(self.malformed(span));
         }
         if u < self.plan.malformed_rate + self.plan.duplicate_rate
             && let Some(record) = self.duplicate()
         {
             return Some(record);
         }
-        Some(self.valid())
+        Some(self.valid(span))
     }
 
     fn size_hint(&self) -> (usize, Option<usize>) {
@@ -166,22 +160,14 @@ struct Draft {
 }
 
 impl Generator {
-    fn valid(&mut self) -> Record {
-        let slot = self.rng.random_range(0..ACTIVE_WALKS as u32) as usize;
-        let walk = &mut self.walks[slot];
-        let step = walk.next_step();
-        let (org, campaign, contact) = (walk.org, walk.campaign, walk.contact);
-        if walk.done() {
-            let pair = self.pairs.next(&mut self.rng);
-            *walk = Walk::sample(&mut self.rng, &self.plan.rates, self.window, pair);
-        }
-        // A walk always has SENT and a finished one is replaced at once, so a step is
-        // always there; fall back to a SENT now rather than panic.
-        let (event_type, at) = step.unwrap_or((EventType::Sent, self.window.start));
+    /// The next funnel event, at or after every valid one before it.
+    fn valid(&mut self, span: Span) -> Record {
+        let step = self.walks.next(&mut self.rng, span);
+        let (org, event_type, at) = (step.org, step.event_type, step.at);
         let draft = Draft {
             org,
-            campaign_id: self.plan.campaign_id(org, campaign),
-            contact_id: self.plan.contact_id(org, contact),
+            campaign_id: self.plan.campaign_id(org, step.campaign),
+            contact_id: self.plan.contact_id(org, step.contact),
             event_type,
             at,
         };
@@ -230,8 +216,9 @@ impl Generator {
         })
     }
 
-    /// A bad record of the next kind, built around a fresh event id.
-    fn malformed(&mut self) -> Record {
+    /// A bad record of the next kind, built around a fresh event id, at the clock (or
+    /// years before the window).
+    fn malformed(&mut self, span: Span) -> Record {
         let kind = self.next_malformed;
         self.next_malformed = (kind + 1) % DEAD_LETTER_REASONS.len();
         let reason = DEAD_LETTER_REASONS[kind];
@@ -244,7 +231,7 @@ impl Generator {
             .random_range(0..self.plan.contacts_per_organization);
         let types = EventType::ALL;
         let event_type = types[self.rng.random_range(0..types.len() as u32) as usize];
-        let mut at = self.window.random(&mut self.rng);
+        let mut at = span.random(&mut self.rng);
         if reason == "out_of_window" {
             at -= OUT_OF_WINDOW_MS;
         }
@@ -365,5 +352,53 @@ impl Ring {
             slot.event_id = event_id;
         }
         self.next = (self.next + 1) % self.capacity;
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn occurred_at(record: &Record) -> i64 {
+        let v: serde_json::Value =
+            serde_json::from_slice(&record.payload).expect("a valid record is JSON");
+        let text = v["occurred_at"].as_str().expect("occurred_at is text");
+        let at: chrono::DateTime<chrono::Utc> = text.parse().expect("occurred_at is RFC 3339");
+        at.timestamp_millis()
+    }
+
+    /// Valid records come in `occurred_at` order, spread evenly over every day of the
+    /// window, with or without duplicates and malformed records between them.
+    #[test]
+    fn valid_records_are_in_time_order_and_fill_the_window() {
+        let start = NaiveDate::from_ymd_opt(2026, 3, 1).expect("a date");
+        for (duplicate_rate, malformed_rate) in [(0.0, 0.0), (0.01, 0.005)] {
+            let mut plan = SimulationPlan::new(start, 7, 200_000);
+            plan.duplicate_rate = duplicate_rate;
+            plan.malformed_rate = malformed_rate;
+            let mut per_day = [0u64; 7];
+            let mut last = i64::MIN;
+            let mut generator = generate(&plan).expect("a valid plan");
+            let mut most_pending = 0;
+            while let Some(record) = generator.next() {
+                most_pending = most_pending.max(generator.walks.pending());
+                let Expect::Stored { day, .. } = record.expect else {
+                    assert!(duplicate_rate > 0.0, "{:?}", record.expect);
+                    continue;
+                };
+                let at = occurred_at(&record);
+                assert!(at >= last, "{at} after {last}");
+                last = at;
+                let index = (day - start).num_days();
+                per_day[usize::try_from(index).expect("a day in the window")] += 1;
+            }
+            assert!(per_day[0] > 0 && per_day[6] > 0, "{per_day:?}");
+            let mean = per_day.iter().sum::<u64>() / 7;
+            for (i, n) in per_day.iter().enumerate() {
+                assert!(n.abs_diff(mean) * 100 <= mean * 35, "day {i}: {per_day:?}");
+            }
+            // A few hours of sends are in progress at once, not the stream.
+            assert!(most_pending < 1_000, "{most_pending} pending steps");
+        }
     }
 }
