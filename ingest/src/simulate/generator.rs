@@ -12,7 +12,8 @@ use schema::{EventType, PgEnum};
 use uuid::Uuid;
 
 use super::SimulateError;
-use super::funnel::{Clock, Span, Walks, Window};
+use super::clock::{Clock, Span, Window};
+use super::funnel::Walks;
 use super::payload::{Data, EventJson, client_ip, push_i64, write_event};
 use super::plan::SimulationPlan;
 

@@ -4,6 +4,7 @@
 //! dead-letter with a reason), written to NDJSON or produced to Kafka, plus an embedded
 //! mock Kafka cluster for tests and demos.
 
+mod clock;
 mod embedded;
 mod error;
 mod funnel;
