@@ -268,7 +268,7 @@ async fn main() {
 
     println!();
     println!(
-        "{events} events, {partitions} Kafka partitions, 7 day partitions, events with its primary key and 2 indexes; {} cores; {}",
+        "{events} events, {partitions} Kafka partitions, 7 day partitions, events with its primary key and its campaign index; {} cores; {}",
         std::thread::available_parallelism()
             .map(|n| n.get())
             .unwrap_or(0),
