@@ -30,6 +30,7 @@
 use std::time::{Duration, Instant};
 
 use aggregator::{Finality, aggregate, restate};
+use benches::{knob, migrated_database as database};
 use chrono::{DateTime, Days, NaiveDate, NaiveTime, TimeDelta, Utc};
 use futures::StreamExt;
 use localpg::{Cluster, ClusterOptions};
@@ -114,33 +115,6 @@ const INVALIDATE_ALL: &str = "
 INSERT INTO event_invalidations (organization_id, campaign_id, day, shard)
 SELECT DISTINCT organization_id, campaign_id, day, shard FROM event_counters WHERE day = $1
 ON CONFLICT DO NOTHING";
-
-fn knob(name: &str, default: u64) -> u64 {
-    std::env::var(name)
-        .ok()
-        .and_then(|v| v.parse().ok())
-        .unwrap_or(default)
-}
-
-async fn connect(cluster: &Cluster, db: &str) -> Client {
-    let (client, conn) = tokio_postgres::connect(&cluster.connection_string(db), NoTls)
-        .await
-        .unwrap();
-    tokio::spawn(conn);
-    client
-}
-
-/// A fresh migrated database.
-async fn database(cluster: &Cluster, name: &str) -> Client {
-    connect(cluster, "postgres")
-        .await
-        .batch_execute(&format!("CREATE DATABASE {name}"))
-        .await
-        .unwrap();
-    let mut client = connect(cluster, name).await;
-    schema::Migrator::default().up(&mut client).await.unwrap();
-    client
-}
 
 fn start_of(day: NaiveDate) -> DateTime<Utc> {
     day.and_time(NaiveTime::MIN).and_utc()

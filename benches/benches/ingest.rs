@@ -19,6 +19,7 @@ use std::sync::Arc;
 use std::sync::atomic::{AtomicU64, Ordering};
 use std::time::{Duration, Instant};
 
+use benches::{connect, knob, migrated_database};
 use chrono::{Days, Utc};
 use futures::pin_mut;
 use ingest::copy_row;
@@ -26,36 +27,15 @@ use ingest::decode::{Limits, decode};
 use ingest::simulate::{self, EmbeddedKafka, SimulationPlan};
 use localpg::{Cluster, ClusterOptions};
 use schema::Event;
+use tokio_postgres::Client;
 use tokio_postgres::binary_copy::BinaryCopyInWriter;
 use tokio_postgres::types::{Json, ToSql, Type};
-use tokio_postgres::{Client, NoTls};
 
 const TOPIC: &str = "bench-events";
 
-fn knob(name: &str, default: u64) -> u64 {
-    std::env::var(name)
-        .ok()
-        .and_then(|v| v.parse().ok())
-        .unwrap_or(default)
-}
-
-async fn connect(cluster: &Cluster, db: &str) -> Client {
-    let (client, conn) = tokio_postgres::connect(&cluster.connection_string(db), NoTls)
-        .await
-        .unwrap();
-    tokio::spawn(conn);
-    client
-}
-
 /// A fresh migrated database with the plan's partitions premade and its rows seeded.
 async fn database(cluster: &Cluster, name: &str, plan: &SimulationPlan) -> Client {
-    connect(cluster, "postgres")
-        .await
-        .batch_execute(&format!("CREATE DATABASE {name}"))
-        .await
-        .unwrap();
-    let mut client = connect(cluster, name).await;
-    schema::Migrator::default().up(&mut client).await.unwrap();
+    let client = migrated_database(cluster, name).await;
     client
         .query_one(
             "SELECT tally_premake_partitions($1, $2)",
