@@ -5,6 +5,9 @@
 // A panic in a test is a failed assertion with its message.
 #![allow(clippy::unwrap_used)]
 
+mod common;
+
+use common::app_tx;
 use schema::{APP_ROLE, Migrator};
 use testkit::TestDb;
 use tokio_postgres::{Client, GenericClient, NoTls};
@@ -65,23 +68,6 @@ async fn seeded() -> (TestDb, Client) {
     let client = db.connect().await;
     client.batch_execute(SEED).await.unwrap();
     (db, client)
-}
-
-/// A transaction as the application role with `org` as the tenant (or none set).
-async fn app_tx(client: &mut Client, org: Option<i64>) -> tokio_postgres::Transaction<'_> {
-    let tx = client.transaction().await.unwrap();
-    tx.batch_execute(&format!("SET LOCAL ROLE {APP_ROLE}"))
-        .await
-        .unwrap();
-    if let Some(org) = org {
-        tx.execute(
-            "SELECT set_config('tally.organization_id', $1, true)",
-            &[&org.to_string()],
-        )
-        .await
-        .unwrap();
-    }
-    tx
 }
 
 /// Every row of `sql`, each column cast to text by the query itself, joined with spaces

@@ -6,6 +6,9 @@
 // A panic in a test is a failed assertion with its message.
 #![allow(clippy::unwrap_used)]
 
+mod common;
+
+use common::app_tx;
 use schema::{APP_ROLE, OrganizationId, begin_tenant};
 use testkit::TestDb;
 use tokio_postgres::Client;
@@ -67,23 +70,6 @@ async fn tables(client: &Client) -> Vec<Table> {
             delete: r.get(7),
         })
         .collect()
-}
-
-/// A transaction as the application role with `org` as the tenant (or none set).
-async fn app_tx(client: &mut Client, org: Option<i64>) -> tokio_postgres::Transaction<'_> {
-    let tx = client.transaction().await.unwrap();
-    tx.batch_execute(&format!("SET LOCAL ROLE {APP_ROLE}"))
-        .await
-        .unwrap();
-    if let Some(org) = org {
-        tx.execute(
-            "SELECT set_config('tally.organization_id', $1, true)",
-            &[&org.to_string()],
-        )
-        .await
-        .unwrap();
-    }
-    tx
 }
 
 /// Runs `sql` as the application role for `org` in a transaction that is rolled back,

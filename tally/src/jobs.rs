@@ -6,7 +6,7 @@ use std::sync::Arc;
 use aggregator::{Finality, aggregate, restate};
 use anyhow::Context as _;
 use chrono::{NaiveDate, TimeDelta, Utc};
-use deadpool_postgres::{Manager, ManagerConfig, Pool, RecyclingMethod};
+use deadpool_postgres::Pool;
 use scheduler::{Job, JobContext, JobFuture, RunOutcome, Schedule, run_job};
 
 use crate::cli::{JobName, RunArgs, ScheduleArgs};
@@ -90,17 +90,7 @@ pub fn jobs(args: &JobArgs, premake_days: u16) -> anyhow::Result<Vec<Arc<dyn Job
 
 /// A pool for the jobs and the scheduler's bookkeeping, on a verified schema.
 pub async fn pool(config: tokio_postgres::Config) -> anyhow::Result<Pool> {
-    let manager = Manager::from_config(
-        config,
-        tokio_postgres::NoTls,
-        ManagerConfig {
-            recycling_method: RecyclingMethod::Fast,
-        },
-    );
-    let pool = Pool::builder(manager)
-        .max_size(8)
-        .build()
-        .context("building the connection pool")?;
+    let pool = ingest::pool(&config, 8)?;
     let mut client = pool.get().await.context("connecting to the database")?;
     schema::Migrator::default().verify(&mut client).await?;
     Ok(pool)
