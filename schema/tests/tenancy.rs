@@ -16,6 +16,9 @@ use tokio_postgres::error::SqlState;
 
 /// Tables the application role must not reach at all: the pipeline's own state.
 const PIPELINE_TABLES: &[&str] = &[
+    "anonymized_partitions",
+    "anonymized_tables",
+    "archived_partitions",
     "dead_letters",
     "event_invalidations",
     "ingest_offsets",

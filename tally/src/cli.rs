@@ -5,8 +5,8 @@ use chrono::NaiveDate;
 use clap::{Args, Parser, Subcommand, ValueEnum};
 
 use crate::settings::{
-    DatabaseArgs, EmbeddedArgs, JobArgs, KafkaArgs, LimitArgs, LogArgs, MetricsArgs, PartitionArgs,
-    WriterArgs,
+    ArchiveStoreArgs, DatabaseArgs, EmbeddedArgs, JobArgs, KafkaArgs, LimitArgs, LogArgs,
+    MetricsArgs, PartitionArgs, WriterArgs,
 };
 
 /// Event ingestion and aggregation for campaign events: Kafka to daily-partitioned
@@ -27,11 +27,15 @@ pub enum Command {
     Migrate(MigrateArgs),
     /// Consume campaign events from Kafka into Postgres, exactly once, until stopped.
     Ingest(IngestArgs),
-    /// Run the scheduled jobs (aggregation, partition premake) on their UTC schedules
-    /// until stopped; missed runs are caught up at start.
+    /// Run the scheduled jobs (aggregation, partition premake, anonymization, archive) on
+    /// their UTC schedules until stopped; missed runs are caught up at start.
     Schedule(ScheduleArgs),
     /// Run one job now, through the same path as the scheduler (recorded in job_runs).
     Run(RunArgs),
+    /// Load archived days back into their partitions, verified against the manifest.
+    Restore(RestoreArgs),
+    /// Inspect the archive.
+    Archive(ArchiveArgs),
     /// Generate realistic campaign traffic (seeded) into Kafka or as NDJSON.
     Simulate(SimulateArgs),
     /// Run the whole pipeline on an embedded Postgres and an in-process Kafka.
@@ -123,6 +127,10 @@ pub enum JobName {
     Aggregate,
     /// Create the event partitions of the coming days.
     Premake,
+    /// Remove IP addresses and PII keys from events and audit logs past the horizon.
+    Anonymize,
+    /// Move day partitions past the horizon to object storage, verified, then drop them.
+    Archive,
 }
 
 impl JobName {
@@ -131,6 +139,8 @@ impl JobName {
         match self {
             JobName::Aggregate => "aggregate",
             JobName::Premake => "premake",
+            JobName::Anonymize => "anonymize",
+            JobName::Archive => "archive",
         }
     }
 }
@@ -151,6 +161,41 @@ pub struct RunArgs {
     pub jobs: JobArgs,
     #[command(flatten)]
     pub partitions: PartitionArgs,
+}
+
+/// `tally restore --day D` or `--from D --to D`.
+#[derive(Debug, Args)]
+pub struct RestoreArgs {
+    /// The UTC day to restore (YYYY-MM-DD).
+    #[arg(long, value_name = "DAY", conflicts_with_all = ["from", "to"], required_unless_present = "from")]
+    pub day: Option<NaiveDate>,
+    /// The first UTC day of a range to restore.
+    #[arg(long, value_name = "DAY", requires = "to")]
+    pub from: Option<NaiveDate>,
+    /// The last UTC day of the range, included.
+    #[arg(long, value_name = "DAY", requires = "from")]
+    pub to: Option<NaiveDate>,
+    #[command(flatten)]
+    pub database: DatabaseArgs,
+    #[command(flatten)]
+    pub store: ArchiveStoreArgs,
+}
+
+/// `tally archive list`.
+#[derive(Debug, Args)]
+pub struct ArchiveArgs {
+    #[command(subcommand)]
+    pub action: ArchiveAction,
+}
+
+/// What to do with the archive.
+#[derive(Debug, Subcommand)]
+pub enum ArchiveAction {
+    /// Print the manifest: every archived day, its object, rows, size and checksum.
+    List {
+        #[command(flatten)]
+        database: DatabaseArgs,
+    },
 }
 
 /// `tally simulate`: the traffic's shape, by flags or from an email_send_simulations row.

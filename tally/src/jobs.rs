@@ -5,7 +5,8 @@ use std::sync::Arc;
 
 use aggregator::{Finality, aggregate, restate};
 use anyhow::Context as _;
-use chrono::{NaiveDate, TimeDelta, Utc};
+use archiver::{AnonymizePolicy, ArchivePolicy, ArchiveStore, anonymize, archive};
+use chrono::{Months, NaiveDate, TimeDelta, Utc};
 use deadpool_postgres::Pool;
 use scheduler::{Job, JobContext, JobFuture, RunOutcome, Schedule, run_job};
 
@@ -72,8 +73,59 @@ impl Job for Premake {
     }
 }
 
+/// The weekly anonymization of events and audit logs past the GDPR horizon.
+struct Anonymize {
+    schedule: Schedule,
+    policy: AnonymizePolicy,
+}
+
+impl Job for Anonymize {
+    fn name(&self) -> &str {
+        JobName::Anonymize.as_str()
+    }
+
+    fn schedule(&self) -> &Schedule {
+        &self.schedule
+    }
+
+    fn run<'a>(&'a self, ctx: JobContext<'a>) -> JobFuture<'a> {
+        Box::pin(async move {
+            let mut client = ctx.pool.get().await?;
+            let report = anonymize(&mut client, ctx.now, &self.policy).await?;
+            Ok(report.rows_affected())
+        })
+    }
+}
+
+/// The monthly archive of old day partitions to object storage.
+struct Archive {
+    schedule: Schedule,
+    policy: ArchivePolicy,
+    store: ArchiveStore,
+}
+
+impl Job for Archive {
+    fn name(&self) -> &str {
+        JobName::Archive.as_str()
+    }
+
+    fn schedule(&self) -> &Schedule {
+        &self.schedule
+    }
+
+    fn run<'a>(&'a self, ctx: JobContext<'a>) -> JobFuture<'a> {
+        Box::pin(async move {
+            let mut client = ctx.pool.get().await?;
+            // Each day's steps are logged by the archiver; the bar is for `tally restore`.
+            let report = archive(&mut client, &self.store, ctx.now, &self.policy, &|_| {}).await?;
+            Ok(report.rows_affected())
+        })
+    }
+}
+
 /// Every job, with its schedule from the settings.
 pub fn jobs(args: &JobArgs, premake_days: u16) -> anyhow::Result<Vec<Arc<dyn Job>>> {
+    let lifecycle = &args.lifecycle;
     let delay = TimeDelta::from_std(args.finality_delay)
         .context("TALLY_FINALITY_DELAY / --finality-delay is too large")?;
     Ok(vec![
@@ -84,6 +136,22 @@ pub fn jobs(args: &JobArgs, premake_days: u16) -> anyhow::Result<Vec<Arc<dyn Job
         Arc::new(Premake {
             schedule: Schedule::parse(JobName::Premake.as_str(), &args.premake_schedule)?,
             days: premake_days,
+        }),
+        Arc::new(Anonymize {
+            schedule: Schedule::parse(JobName::Anonymize.as_str(), &args.anonymize_schedule)?,
+            policy: AnonymizePolicy {
+                horizon: TimeDelta::from_std(lifecycle.anonymize_horizon)
+                    .context("TALLY_ANONYMIZE_HORIZON / --anonymize-horizon is too large")?,
+                pii_keys: lifecycle.pii_keys.clone(),
+            },
+        }),
+        Arc::new(Archive {
+            schedule: Schedule::parse(JobName::Archive.as_str(), &args.archive_schedule)?,
+            policy: ArchivePolicy {
+                horizon: Months::new(lifecycle.archive_months),
+                ..ArchivePolicy::default()
+            },
+            store: lifecycle.store.open()?,
         }),
     ])
 }

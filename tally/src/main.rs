@@ -4,6 +4,7 @@ mod cli;
 mod demo;
 mod ingest_cmd;
 mod jobs;
+mod lifecycle;
 mod migrate;
 mod progress;
 mod settings;
@@ -36,6 +37,8 @@ fn main() -> std::process::ExitCode {
             Command::Ingest(args) => ingest_cmd::run(args).await,
             Command::Schedule(args) => jobs::schedule(args).await,
             Command::Run(args) => jobs::run(args).await,
+            Command::Restore(args) => lifecycle::restore(args).await,
+            Command::Archive(args) => lifecycle::archive(args).await,
             Command::Simulate(args) => simulate_cmd::run(args).await,
             Command::Demo(args) => demo::run(args).await,
             Command::Settings => {

@@ -88,6 +88,72 @@ pub struct JobArgs {
     /// counted as late.
     #[arg(long, env = "TALLY_FINALITY_DELAY", default_value = "24h", value_parser = parse_duration)]
     pub finality_delay: Duration,
+    /// When the anonymization runs: cron with seconds first, in UTC.
+    #[arg(
+        long,
+        env = "TALLY_ANONYMIZE_SCHEDULE",
+        default_value = "0 0 3 * * Sun"
+    )]
+    pub anonymize_schedule: String,
+    /// When the archive runs: cron with seconds first, in UTC.
+    #[arg(long, env = "TALLY_ARCHIVE_SCHEDULE", default_value = "0 0 4 1 * *")]
+    pub archive_schedule: String,
+    #[command(flatten)]
+    pub lifecycle: LifecycleArgs,
+}
+
+/// What the anonymization removes and when, and what the archive takes.
+#[derive(Debug, Args)]
+pub struct LifecycleArgs {
+    /// Events and audit log entries older than this lose their IP address and PII keys.
+    #[arg(long, env = "TALLY_ANONYMIZE_HORIZON", default_value = "90d", value_parser = parse_duration)]
+    pub anonymize_horizon: Duration,
+    /// Top-level keys removed from events' event_data and audit logs' changes,
+    /// comma-separated.
+    #[arg(
+        long,
+        env = "TALLY_PII_KEYS",
+        value_delimiter = ',',
+        default_value = "email,phone,name,first_name,last_name,ip,user_agent"
+    )]
+    pub pii_keys: Vec<String>,
+    /// Day partitions older than this many months are archived to object storage and
+    /// dropped. Keep it at or above TALLY_MAX_EVENT_AGE, or ingest could store events
+    /// for days already archived.
+    #[arg(
+        long,
+        env = "TALLY_ARCHIVE_MONTHS",
+        default_value_t = 24,
+        value_parser = clap::value_parser!(u32).range(1..=1200)
+    )]
+    pub archive_months: u32,
+    #[command(flatten)]
+    pub store: ArchiveStoreArgs,
+}
+
+/// Where archived partitions are written and read back from.
+#[derive(Debug, Args)]
+pub struct ArchiveStoreArgs {
+    /// The archive's object store: a directory, `file:///dir`, `s3://bucket/prefix`
+    /// (credentials, region and `AWS_ENDPOINT` from the usual AWS variables), `gs://`,
+    /// `az://`.
+    #[arg(long, env = "TALLY_ARCHIVE_URL", default_value = "tally-archive")]
+    pub archive_url: String,
+}
+
+impl ArchiveStoreArgs {
+    /// Opens the store; a plain path is a local directory, made absolute.
+    pub fn open(&self) -> anyhow::Result<archiver::ArchiveStore> {
+        let url = if self.archive_url.contains("://") {
+            self.archive_url.clone()
+        } else {
+            let dir = std::path::absolute(&self.archive_url).with_context(|| {
+                format!("TALLY_ARCHIVE_URL / --archive-url: {:?}", self.archive_url)
+            })?;
+            format!("file://{}", dir.display())
+        };
+        Ok(archiver::open_store(&url)?)
+    }
 }
 
 /// Where the events come from.

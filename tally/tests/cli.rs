@@ -340,3 +340,76 @@ fn schedule_refuses_a_bad_cron_expression_naming_it() {
         "{err}"
     );
 }
+
+#[tokio::test]
+async fn lifecycle_jobs_run_and_an_archived_day_lists_and_restores() {
+    let db = TestDb::migrated().await;
+    let url = db.connection_string();
+    let client = db.connect().await;
+    client
+        .batch_execute(
+            "SELECT tally_create_day_partition('2023-01-10');
+             INSERT INTO events (event_id, organization_id, campaign_id, contact_id, event_type,
+                                 occurred_at, ip_address, event_data)
+             SELECT gen_random_uuid(), 1, 7, g, 'OPEN', '2023-01-10 12:00+00', '203.0.113.7',
+                    '{\"email\": \"a@example.com\", \"url\": \"https://example.com\"}'
+             FROM generate_series(1, 50) g;",
+        )
+        .await
+        .unwrap();
+    let store = std::env::temp_dir().join(format!("tally-cli-archive-{}", std::process::id()));
+    let store_arg = store.to_str().unwrap();
+
+    let (ok, out, err) = tally(&["run", "anonymize"], Some(&url));
+    assert!(ok, "{err}");
+    assert!(out.contains("anonymize succeeded: 50 rows"), "{out}");
+    let left: i64 = client
+        .query_one(
+            "SELECT count(*) FROM events WHERE ip_address IS NOT NULL OR event_data ? 'email'",
+            &[],
+        )
+        .await
+        .unwrap()
+        .get(0);
+    assert_eq!(left, 0);
+
+    let (ok, out, err) = tally(&["run", "archive", "--archive-url", store_arg], Some(&url));
+    assert!(ok, "{err}");
+    assert!(out.contains("archive succeeded: 50 rows"), "{out}");
+    let gone: bool = client
+        .query_one("SELECT to_regclass('events_p20230110') IS NULL", &[])
+        .await
+        .unwrap()
+        .get(0);
+    assert!(gone, "the archived partition is dropped");
+    assert!(
+        store
+            .join("events/year=2023/month=01/day=10/events_p20230110.parquet")
+            .is_file()
+    );
+
+    let (ok, out, err) = tally(&["archive", "list"], Some(&url));
+    assert!(ok, "{err}");
+    assert!(
+        out.contains("2023-01-10") && out.contains("1 day(s), 50 rows"),
+        "{out}"
+    );
+
+    let (ok, out, err) = tally(
+        &["restore", "--day", "2023-01-10", "--archive-url", store_arg],
+        Some(&url),
+    );
+    assert!(ok, "{err}");
+    assert!(out.contains("restored 1 day(s), 50 rows"), "{out}");
+    let back: i64 = client
+        .query_one("SELECT count(*) FROM events_p20230110", &[])
+        .await
+        .unwrap()
+        .get(0);
+    assert_eq!(back, 50);
+
+    let (ok, _, err) = tally(&["restore", "--from", "2023-01-10"], Some(&url));
+    assert!(!ok);
+    assert!(err.contains("--to"), "{err}");
+    let _ = std::fs::remove_dir_all(&store);
+}

@@ -1,0 +1,153 @@
+//! One day partition, in one transaction: read its watermark, make the pass the plan
+//! calls for, record the new watermark, commit. A crash anywhere leaves the partition
+//! as the previous run left it.
+
+use chrono::{DateTime, NaiveDate, Utc};
+use tokio_postgres::Client;
+
+use super::plan::{self, Pass, State};
+use super::{AnonymizeMethod, AnonymizePolicy, LOCK_CLASS, rebuild};
+
+/// A whole day is rebuilt rather than updated in place when at least this share of its
+/// rows carries personal data (docs/decisions.md): below it, rewriting every row costs
+/// more than updating the few.
+const REBUILD_MIN_SHARE: f64 = 0.25;
+
+/// What a pass did to one partition.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub(super) struct Outcome {
+    /// Rows that lost personal data.
+    pub rows: u64,
+    /// How they were rewritten.
+    pub method: Rewrite,
+    /// The pass itself.
+    pub pass: Pass,
+}
+
+/// How a pass rewrote the rows, as `anonymized_partitions.last_method` records it.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub(super) enum Rewrite {
+    /// Copied into a new table that replaced the partition.
+    Rebuild,
+    /// UPDATE in place.
+    Update,
+    /// Nothing to remove.
+    None,
+}
+
+impl Rewrite {
+    pub(super) fn as_str(self) -> &'static str {
+        match self {
+            Rewrite::Rebuild => "rebuild",
+            Rewrite::Update => "update",
+            Rewrite::None => "none",
+        }
+    }
+}
+
+/// `events_pYYYYMMDD`, as `tally_ensure_day_partition` names it.
+pub(super) fn partition_name(day: NaiveDate) -> String {
+    format!("events_p{}", day.format("%Y%m%d"))
+}
+
+/// The advisory lock key of a day: two runs serialise per partition, and the second
+/// finds the first one's watermark.
+fn lock_key(day: NaiveDate) -> i32 {
+    let epoch = NaiveDate::from_ymd_opt(1970, 1, 1).unwrap_or_default();
+    i32::try_from((day - epoch).num_days()).unwrap_or(i32::MAX)
+}
+
+/// Brings the partition of `day` up to `line`, or returns None when it already is.
+pub(super) async fn anonymize_day(
+    client: &mut Client,
+    day: NaiveDate,
+    (now, line): (DateTime<Utc>, DateTime<Utc>),
+    policy: &AnonymizePolicy,
+    method: AnonymizeMethod,
+) -> Result<Option<Outcome>, tokio_postgres::Error> {
+    let name = partition_name(day);
+    let keys = &policy.pii_keys;
+    let mut tx = client.transaction().await?;
+    tx.execute(
+        "SELECT pg_advisory_xact_lock($1, $2)",
+        &[&LOCK_CLASS, &lock_key(day)],
+    )
+    .await?;
+    // Before anything of the partition is read: see counted_before.sql.
+    let counted_before: DateTime<Utc> = tx
+        .query_one(include_str!("counted_before.sql"), &[])
+        .await?
+        .get(0);
+    let row = tx
+        .query_one(include_str!("state.sql"), &[&day, keys, &name])
+        .await?;
+    if !row.get::<_, bool>("present") {
+        return Ok(None);
+    }
+    let state = State {
+        through: row.get("anonymized_through"),
+        counted_before: row.get("counted_before"),
+        keys_covered: row.get("keys_covered"),
+        last_counted_at: row.get("last_counted_at"),
+    };
+    let Some(pass) = plan::plan(day, line, &state) else {
+        return Ok(None);
+    };
+
+    let (rows, rewrite) = if pass.whole_day {
+        // No row may be added while the day is counted and rewritten whole; writes to
+        // days this old are rare and wait at most for this transaction.
+        tx.batch_execute(&format!("LOCK TABLE {name} IN SHARE MODE"))
+            .await?;
+        let (from, to) = (plan::start_of(day), plan::end_of(day));
+        let counts = tx
+            .query_one(include_str!("count_pii.sql"), &[&from, &to, keys])
+            .await?;
+        let (total, with_pii): (i64, i64) = (counts.get(0), counts.get(1));
+        let rebuild = match method {
+            _ if with_pii == 0 => None,
+            AnonymizeMethod::Rebuild => Some(true),
+            AnonymizeMethod::Update => Some(false),
+            AnonymizeMethod::Auto => Some(with_pii as f64 >= REBUILD_MIN_SHARE * total as f64),
+        };
+        match rebuild {
+            None => (0, Rewrite::None),
+            Some(true) if rebuild::rebuild(&mut tx, &name, day, keys).await? => {
+                (with_pii as u64, Rewrite::Rebuild)
+            }
+            Some(_) => {
+                let rows = tx
+                    .execute(include_str!("update_range.sql"), &[&from, &to, keys])
+                    .await?;
+                (rows, Rewrite::Update)
+            }
+        }
+    } else {
+        let rows = tx
+            .execute(
+                include_str!("update_range.sql"),
+                &[&pass.from, &pass.to, keys],
+            )
+            .await?;
+        (rows, Rewrite::Update)
+    };
+
+    tx.execute(
+        include_str!("mark_partition.sql"),
+        &[
+            &day,
+            &pass.to,
+            &counted_before,
+            keys,
+            &rewrite.as_str(),
+            &now,
+        ],
+    )
+    .await?;
+    tx.commit().await?;
+    Ok(Some(Outcome {
+        rows,
+        method: rewrite,
+        pass,
+    }))
+}

@@ -1,0 +1,4 @@
+SELECT day, object_key, row_count, byte_count, checksum, archived_at, dropped_at, restored_at,
+       verified_snapshot::text
+FROM archived_partitions
+WHERE day = $1
