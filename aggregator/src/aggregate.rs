@@ -12,7 +12,7 @@ use std::time::Instant;
 use chrono::{DateTime, Days, NaiveDate, NaiveTime, TimeDelta, Utc};
 use tokio_postgres::{Client, Transaction};
 
-use crate::AggregateError;
+use crate::{AggregateError, merge_unique_contacts};
 
 /// When a day's aggregates stop following new events: `delay` after the day ends.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -59,17 +59,20 @@ pub struct AggregateReport {
     pub rows: u64,
     /// (campaign, type, day) keys whose late-event count was set.
     pub late_keys: u64,
+    /// Week, month and lifetime unique-contact rows written.
+    pub unique_rows: u64,
 }
 
 impl AggregateReport {
     /// Rows the run changed, as job_runs records them.
     pub fn rows_affected(&self) -> u64 {
-        self.rows + self.late_keys
+        self.rows + self.late_keys + self.unique_rows
     }
 }
 
-/// Recomputes every campaign day invalidated since the last run, then makes final the
-/// rows of days that crossed the finality line. Idempotent: a second run with no new
+/// Recomputes every campaign day invalidated since the last run, makes final the rows of
+/// days that crossed the finality line, and merges ingest's unique-contact sketches into
+/// their weeks, months and campaign lifetimes. Idempotent: a second run with no new
 /// events touches no day.
 pub async fn aggregate(
     client: &mut Client,
@@ -168,6 +171,7 @@ pub async fn aggregate(
         tracing::info!(rows = finalized, "aggregates made final");
     }
     report.rows += finalized;
+    report.unique_rows = merge_unique_contacts(client, now).await?.rows;
     Ok(report)
 }
 
@@ -208,6 +212,7 @@ pub async fn restate(
         campaign_days: pairs.len() as u64,
         rows,
         late_keys: 0,
+        unique_rows: 0,
     })
 }
 

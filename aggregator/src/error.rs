@@ -1,7 +1,7 @@
 //! What can stop an aggregation run.
 
 use chrono::NaiveDate;
-use schema::describe_pg_error;
+use schema::{SketchError, describe_pg_error};
 
 /// Why an aggregation or a restatement failed; the run's transaction for the day in
 /// hand is rolled back, days already committed stay done.
@@ -15,4 +15,24 @@ pub enum AggregateError {
         "cannot restate {0}: the database holds no events partition for that day (archived, or never ingested); restore the day first"
     )]
     DayNotInDatabase(NaiveDate),
+    /// A sketch fragment written by ingest could not be read.
+    #[error(
+        "sketch fragment {id} in event_sketch_fragments is corrupt ({source}); it was left in place: move it aside (DELETE ... WHERE id = {id}) to let the merge go on, which only undercounts its batch's unique contacts"
+    )]
+    CorruptSketch {
+        /// The fragment's id.
+        id: i64,
+        /// What was wrong with it.
+        source: SketchError,
+    },
+    /// A stored period sketch could not be read.
+    #[error(
+        "the stored unique-contact sketch of {key} is corrupt ({source}); delete that event_unique_contacts row to let the merge go on (the row starts again from later fragments, without the days it held)"
+    )]
+    CorruptStoredSketch {
+        /// Its (organization, campaign, event type, period, start).
+        key: String,
+        /// What was wrong with it.
+        source: SketchError,
+    },
 }

@@ -4,6 +4,8 @@
 
 mod aggregate;
 mod error;
+mod unique;
 
 pub use aggregate::{AggregateReport, Finality, aggregate, restate};
 pub use error::AggregateError;
+pub use unique::{UniqueReport, merge_unique_contacts, period_start};

@@ -9,7 +9,7 @@ use chrono::NaiveDate;
 use deadpool_postgres::Transaction;
 use deadpool_postgres::{Object, Pool};
 use futures::pin_mut;
-use schema::{EventType, describe_pg_error};
+use schema::{EventType, Fragment, describe_pg_error};
 use tokio_postgres::GenericClient;
 use tokio_postgres::binary_copy::BinaryCopyInWriter;
 use tokio_postgres::error::SqlState;
@@ -237,6 +237,7 @@ impl Writer {
 
         let stored: Vec<&Row> = inserted.stored.iter().map(|&i| &batch.rows[i]).collect();
         self.write_counters(&tx, &stored).await?;
+        write_sketches(&tx, &stored).await?;
         tx.commit().await?;
 
         let mut by_reason: BTreeMap<&'static str, u64> = BTreeMap::new();
@@ -439,6 +440,37 @@ impl Writer {
             .await?;
         Ok(())
     }
+}
+
+/// Stores the unique-contact sketches of the batch's stored events, one fragment per
+/// day, for the aggregator to merge into week, month and lifetime estimates.
+async fn write_sketches(
+    tx: &Transaction<'_>,
+    stored: &[&Row],
+) -> Result<(), tokio_postgres::Error> {
+    if stored.is_empty() {
+        return Ok(());
+    }
+    let mut by_day: BTreeMap<NaiveDate, Vec<(i64, i64, EventType, i64)>> = BTreeMap::new();
+    for row in stored {
+        let e = &row.event;
+        by_day.entry(e.day()).or_default().push((
+            e.organization_id.0,
+            e.campaign_id.0,
+            e.event_type,
+            e.contact_id.0,
+        ));
+    }
+    let days: Vec<NaiveDate> = by_day.keys().copied().collect();
+    let blobs: Vec<Vec<u8>> = by_day
+        .into_values()
+        .map(|events| Fragment::of(events).encode())
+        .collect();
+    let stmt = tx
+        .prepare_cached(include_str!("writer/sketches.sql"))
+        .await?;
+    tx.execute(&stmt, &[&days, &blobs]).await?;
+    Ok(())
 }
 
 #[derive(Debug, Default)]

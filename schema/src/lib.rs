@@ -6,6 +6,7 @@ mod event;
 mod ids;
 mod migrate;
 mod pg_error;
+mod sketch;
 mod tenant;
 
 pub use enums::{
@@ -16,4 +17,5 @@ pub use event::Event;
 pub use ids::{CampaignId, ContactId, OrganizationId};
 pub use migrate::{MIGRATIONS, MigrateError, Migration, MigrationState, Migrator};
 pub use pg_error::describe_pg_error;
+pub use sketch::{Counted, Fragment, Sketch, SketchError, SketchKey};
 pub use tenant::{APP_ROLE, ORGANIZATION_SETTING, begin_tenant};

@@ -61,6 +61,13 @@ INSERT INTO event_counters (organization_id, campaign_id, event_type, day, shard
     (1, 12, 'OPEN',  '2026-11-20', 0,  5, '2026-11-20 10:00+00'),
     (2, 21, 'SENT',  '2026-11-19', 0, 1000, '2026-11-20 09:00+00'),
     (2, 21, 'SENT',  '2026-11-20', 0,  9, '2026-11-20 10:00+00');
+
+INSERT INTO event_unique_contacts (organization_id, campaign_id, event_type, period, period_start,
+                                   unique_contacts, events, first_day, last_day, sketch, computed_at) VALUES
+    (1, 11, 'SENT', 'week',     '2026-11-16', 140, 150, '2026-11-18', '2026-11-20', '\\x0100', '2026-11-21 02:00+00'),
+    (1, 11, 'SENT', 'month',    '2026-11-01', 140, 150, '2026-11-18', '2026-11-20', '\\x0100', '2026-11-21 02:00+00'),
+    (1, 11, 'SENT', 'lifetime', '1970-01-01', 150, 160, '2026-10-30', '2026-11-20', '\\x0100', '2026-11-21 02:00+00'),
+    (2, 21, 'SENT', 'lifetime', '1970-01-01', 990, 1009, '2026-11-19', '2026-11-20', '\\x0100', '2026-11-21 02:00+00');
 ";
 
 async fn seeded() -> (TestDb, Client) {
@@ -362,6 +369,10 @@ fn expand_grafana_macros(sql: &str) -> String {
         "$__timeFilter(day)",
         "day BETWEEN '2026-11-17T13:45:00Z' AND '2026-11-20T23:59:59Z'",
     )
+    .replace(
+        "$__timeFilter(last_day)",
+        "last_day BETWEEN '2026-11-17T13:45:00Z' AND '2026-11-20T23:59:59Z'",
+    )
     .replace("$campaign", "11")
 }
 
@@ -417,7 +428,7 @@ async fn every_documented_grafana_query_runs_as_the_tenant_and_reads_no_events()
         .unwrap();
 
     let queries = documented_queries();
-    assert_eq!(queries.len(), 6, "docs/dashboards.md: {queries:#?}");
+    assert_eq!(queries.len(), 8, "docs/dashboards.md: {queries:#?}");
     let tx = app_tx(&mut client, Some(1)).await;
     for query in queries {
         let sql = expand_grafana_macros(&query);
@@ -443,6 +454,7 @@ async fn every_documented_grafana_query_runs_as_the_tenant_and_reads_no_events()
             "event_aggregations",
             "event_counters",
             "event_late_counts",
+            "event_unique_contacts",
         ];
         assert!(
             read.iter().all(|r| allowed.contains(&r.as_str())),
@@ -528,11 +540,32 @@ async fn rolling_back_0010_makes_event_counters_a_pipeline_table_again() {
                         (SELECT count(*) FROM pg_policy p WHERE p.polrelid = c.oid)::text,
                         has_table_privilege('tally_app', c.oid, 'SELECT')::text,
                         (SELECT count(*) FROM pg_indexes WHERE indexname LIKE '%org_day_idx')::text,
-                        (SELECT count(*) FROM pg_views WHERE viewname LIKE 'campaign%')::text
+                        (SELECT count(*) FROM pg_views
+                          WHERE viewname IN ('campaign_daily_stats', 'campaign_funnel_daily', 'campaign_funnel'))::text
                    FROM pg_class c WHERE c.relname = 'event_counters'";
     assert_eq!(rows(&client, state).await, ["true 1 true 2 3"]);
     Migrator::default().down_to(&mut client, 9).await.unwrap();
     assert_eq!(rows(&client, state).await, ["false 0 false 0 0"]);
     Migrator::default().up(&mut client).await.unwrap();
     assert_eq!(rows(&client, state).await, ["true 1 true 2 3"]);
+}
+
+#[tokio::test]
+async fn unique_contacts_show_each_period_with_its_bounds_to_its_own_tenant_only() {
+    let (_db, mut client) = seeded().await;
+    let tx = app_tx(&mut client, Some(1)).await;
+    assert_eq!(
+        rows(
+            &tx,
+            "SELECT organization_id::text, period, coalesce(period_start::text, '-'),
+                    coalesce(period_end::text, '-'), unique_contacts::text
+               FROM campaign_unique_contacts ORDER BY period"
+        )
+        .await,
+        [
+            "1 lifetime - - 150",
+            "1 month 2026-11-01 2026-12-01 140",
+            "1 week 2026-11-16 2026-11-23 140",
+        ]
+    );
 }

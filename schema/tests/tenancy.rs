@@ -21,6 +21,7 @@ const PIPELINE_TABLES: &[&str] = &[
     "archived_partitions",
     "dead_letters",
     "event_invalidations",
+    "event_sketch_fragments",
     "ingest_offsets",
     "job_runs",
     "tally_migrations",

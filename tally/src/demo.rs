@@ -183,7 +183,7 @@ async fn pipeline(cluster: &Cluster, args: &DemoArgs) -> anyhow::Result<()> {
     let report = aggregator::aggregate(&mut client, Utc::now(), Finality::default()).await?;
     println!();
     println!(
-        "aggregated {} campaign days over {} days in {:.1}s: {} rows ({} final)",
+        "aggregated {} campaign days over {} days in {:.1}s: {} rows ({} final), {} week/month/lifetime unique-contact rows",
         report.campaign_days,
         report.days,
         started.elapsed().as_secs_f64(),
@@ -194,16 +194,20 @@ async fn pipeline(cluster: &Cluster, args: &DemoArgs) -> anyhow::Result<()> {
                 &[]
             )
             .await?
-            .get::<_, i64>(0)
+            .get::<_, i64>(0),
+        report.unique_rows
     );
     println!();
-    println!("top campaigns' funnels (campaign_funnel view):");
     println!(
-        "  {:<32} {:>8} {:>8} {:>8} {:>7} {:>6} {:>6} {:>6}  {:>6} {:>6} {:>6}",
+        "top campaigns' funnels (campaign_funnel view; openers: distinct contacts who opened, estimated)"
+    );
+    println!(
+        "  {:<32} {:>8} {:>8} {:>8} {:>8} {:>7} {:>6} {:>6} {:>6}  {:>6} {:>6} {:>6}",
         "campaign",
         "sent",
         "deliv.",
         "opened",
+        "openers",
         "clicked",
         "forms",
         "subm.",
@@ -222,11 +226,12 @@ async fn pipeline(cluster: &Cluster, args: &DemoArgs) -> anyhow::Result<()> {
         };
         let campaign: String = row.get("campaign");
         println!(
-            "  {:<32} {:>8} {:>8} {:>8} {:>7} {:>6} {:>6} {:>6}  {:>6} {:>6} {:>6}",
+            "  {:<32} {:>8} {:>8} {:>8} {:>8} {:>7} {:>6} {:>6} {:>6}  {:>6} {:>6} {:>6}",
             campaign.chars().take(32).collect::<String>(),
             row.get::<_, i64>("sent"),
             row.get::<_, i64>("delivered"),
             row.get::<_, i64>("opened"),
+            row.get::<_, i64>("openers"),
             row.get::<_, i64>("clicked"),
             row.get::<_, i64>("form_views"),
             row.get::<_, i64>("form_submits"),

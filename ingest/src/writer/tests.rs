@@ -129,6 +129,19 @@ async fn a_batch_commits_events_dead_letters_counters_and_its_offsets_together()
             .unwrap()
             .get(0);
     assert_eq!(data, r#"{"url": "https://acme.example/offer"}"#);
+
+    // One sketch fragment for the batch's one day, of the stored events' contacts.
+    let fragments =
+        f.db.connect()
+            .await
+            .query("SELECT sketches FROM event_sketch_fragments", &[])
+            .await
+            .unwrap();
+    assert_eq!(fragments.len(), 1);
+    let fragment = Fragment::decode(fragments[0].get(0)).unwrap();
+    assert_eq!(fragment.sketches.len(), 1);
+    assert_eq!(fragment.sketches[&(1, 1, EventType::Open)].estimate(), 3);
+    assert_eq!(fragment.sketches[&(1, 1, EventType::Open)].events, 3);
 }
 
 #[tokio::test]
