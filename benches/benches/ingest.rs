@@ -211,7 +211,11 @@ async fn main() {
             &writers.to_string(),
         ])
         .env("DATABASE_URL", cluster.connection_string("bench_ingest"))
-        .env("TALLY_LOG", "warn")
+        // TALLY_BENCH_LOG=ingest::writer=debug shows where each batch's time goes.
+        .env(
+            "TALLY_LOG",
+            std::env::var("TALLY_BENCH_LOG").unwrap_or_else(|_| "warn".to_owned()),
+        )
         .stdout(Stdio::null())
         .spawn()
         .expect("tally ingest starts");
