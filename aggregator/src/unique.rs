@@ -33,7 +33,7 @@ pub struct UniqueReport {
 }
 
 /// The first day of `period` that contains `day`.
-pub fn period_start(period: &str, day: NaiveDate) -> NaiveDate {
+fn period_start(period: &str, day: NaiveDate) -> NaiveDate {
     match period {
         "week" => day
             .checked_sub_days(Days::new(u64::from(day.weekday().num_days_from_monday())))
