@@ -26,6 +26,8 @@ use ingest::copy_row;
 use ingest::decode::{Limits, decode};
 use ingest::simulate::{self, EmbeddedKafka, SimulationPlan};
 use localpg::{Cluster, ClusterOptions};
+use rdkafka::config::ClientConfig;
+use rdkafka::consumer::{BaseConsumer, Consumer};
 use schema::Event;
 use tokio_postgres::Client;
 use tokio_postgres::binary_copy::BinaryCopyInWriter;
@@ -125,11 +127,111 @@ fn peak_rss_kib(pid: u32) -> Option<u64> {
         .ok()
 }
 
+/// Fails unless every record produced is still in the topic: the mock broker drops a
+/// partition's oldest records past ~5 MB, so a backlog needs enough partitions.
+async fn check_retained(brokers: &str, partitions: i32, events: u64) {
+    let brokers = brokers.to_owned();
+    tokio::task::spawn_blocking(move || {
+        let consumer: BaseConsumer = ClientConfig::new()
+            .set("bootstrap.servers", &brokers)
+            .create()
+            .unwrap();
+        let mut held = 0;
+        for p in 0..partitions {
+            let (low, high) = consumer
+                .fetch_watermarks(TOPIC, p, Duration::from_secs(10))
+                .unwrap();
+            assert_eq!(
+                low, 0,
+                "partition {p} lost its oldest records to the mock broker's retention: raise TALLY_BENCH_PARTITIONS"
+            );
+            held += high as u64;
+        }
+        assert_eq!(held, events, "records in the topic");
+    })
+    .await
+    .unwrap();
+}
+
+/// A process's command name and CPU time (user and system) in clock ticks.
+fn process_ticks(pid: &str) -> Option<(String, u64)> {
+    let stat = std::fs::read_to_string(format!("/proc/{pid}/stat")).ok()?;
+    let (head, rest) = stat.rsplit_once(')')?;
+    let comm = head.split_once('(')?.1.to_owned();
+    // Fields after the command name; utime and stime are the 14th and 15th of the line.
+    let f: Vec<&str> = rest.split_whitespace().collect();
+    Some((
+        comm,
+        f.get(11)?.parse::<u64>().ok()? + f.get(12)?.parse::<u64>().ok()?,
+    ))
+}
+
+/// CPU time in clock ticks (USER_HZ, 100 on every Linux this runs on): the whole machine (busy and idle), this process and the
+/// ingest process, from /proc.
+#[derive(Clone, Copy)]
+struct Cpu {
+    busy: u64,
+    idle: u64,
+    bench: u64,
+    child: u64,
+    postgres: u64,
+    cores: usize,
+}
+
+impl Cpu {
+    fn sample(child: Option<u32>) -> Option<Cpu> {
+        let stat = std::fs::read_to_string("/proc/stat").ok()?;
+        let total: Vec<u64> = stat
+            .lines()
+            .next()?
+            .split_whitespace()
+            .skip(1)
+            .filter_map(|v| v.parse().ok())
+            .collect();
+        // user nice system idle iowait irq softirq steal
+        let idle = total.get(3)? + total.get(4)?;
+        let busy = total.iter().take(8).sum::<u64>() - idle;
+        let process = |pid: String| -> Option<u64> { process_ticks(&pid).map(|(_, t)| t) };
+        // Every postgres process (backends, autovacuum, checkpointer, ...); a process
+        // that ended during the interval is not counted.
+        let postgres = std::fs::read_dir("/proc")
+            .ok()?
+            .filter_map(|e| process_ticks(e.ok()?.file_name().to_str()?))
+            .filter(|(comm, _)| comm == "postgres")
+            .map(|(_, t)| t)
+            .sum();
+        Some(Cpu {
+            busy,
+            idle,
+            bench: process("self".into())?,
+            postgres,
+            child: match child {
+                Some(pid) => process(pid.to_string())?,
+                None => 0,
+            },
+            cores: std::thread::available_parallelism().map_or(0, |n| n.get()),
+        })
+    }
+
+    fn since(self, before: &Option<Cpu>) -> Option<Cpu> {
+        let b = before.as_ref()?;
+        Some(Cpu {
+            busy: self.busy - b.busy,
+            idle: self.idle - b.idle,
+            bench: self.bench - b.bench,
+            child: self.child - b.child,
+            postgres: self.postgres.saturating_sub(b.postgres),
+            ..self
+        })
+    }
+}
+
 #[tokio::main(flavor = "multi_thread", worker_threads = 2)]
 async fn main() {
     let events = knob("TALLY_BENCH_EVENTS", 5_000_000);
     let writers = knob("TALLY_BENCH_WRITERS", 2);
-    let partitions = knob("TALLY_BENCH_PARTITIONS", 8) as i32;
+    let live = knob("TALLY_BENCH_LIVE", 0) == 1;
+    let partitions = knob("TALLY_BENCH_PARTITIONS", if live { 8 } else { 128 }) as i32;
     let tally = std::path::Path::new(env!("CARGO_MANIFEST_DIR")).join("../target/release/tally");
     assert!(
         tally.is_file(),
@@ -150,19 +252,24 @@ async fn main() {
     plan.duplicate_rate = 0.0;
     plan.malformed_rate = 0.0;
 
-    eprintln!("decoding {events} simulated records for the baselines...");
+    // Made before any clock runs: the producers of a real deployment run elsewhere.
+    eprintln!("simulating {events} records...");
+    let records: Vec<simulate::Record> = simulate::generate(&plan).unwrap().collect();
+    eprintln!("decoding them for the baselines...");
     let now = Utc::now();
     let limits = Limits::default();
-    let rows: Vec<Event> = simulate::generate(&plan)
-        .unwrap()
+    let rows: Vec<Event> = records
+        .iter()
         .map(|r| decode(&r.payload, &limits, now).unwrap().event)
         .collect();
 
     eprintln!("raw binary COPY, one stream...");
     let copy_db = database(&cluster, "bench_copy", &plan).await;
     let t = Instant::now();
+    let cpu_before = Cpu::sample(None);
     copy_rows(&copy_db, &rows).await;
     let copy = rate(events, t.elapsed());
+    let copy_cpu = Cpu::sample(None).and_then(|c| c.since(&cpu_before));
 
     eprintln!("multi-row INSERT, 1,000 rows per statement...");
     let insert_db = database(&cluster, "bench_insert", &plan).await;
@@ -194,6 +301,22 @@ async fn main() {
             }
         })
     };
+    // The backlog is in Kafka before the clock starts, unless TALLY_BENCH_LIVE=1.
+    let mut records = Some(records);
+    if !live {
+        eprintln!("producing the {events} records to {partitions} partitions, lz4...");
+        let all = records.take().unwrap();
+        simulate::produce_compressed(
+            &kafka.bootstrap_servers(),
+            TOPIC,
+            "lz4",
+            all.into_iter(),
+            |_| {},
+        )
+        .await
+        .unwrap();
+        check_retained(&kafka.bootstrap_servers(), partitions, events).await;
+    }
     let mut child = Command::new(&tally)
         .args([
             "ingest",
@@ -220,28 +343,32 @@ async fn main() {
         .spawn()
         .expect("tally ingest starts");
     let t = Instant::now();
-    // The mock broker keeps ~5 MB per partition (batch overhead included): stay
-    // about 2.5 MB per partition ahead.
-    let window = partitions as u64 * 6_000;
-    let watched = committed.clone();
-    let records = simulate::throttled(simulate::generate(&plan).unwrap(), window, move || {
-        watched.load(Ordering::Relaxed)
-    });
-    let producer = tokio::spawn({
+    let cpu_before = Cpu::sample(Some(child.id()));
+    let producer = records.map(|records| {
+        // The mock broker keeps ~5 MB per partition (batch overhead included): stay
+        // about 2.5 MB per partition ahead.
+        let window = partitions as u64 * 6_000;
+        let watched = committed.clone();
+        let records = simulate::throttled(records.into_iter(), window, move || {
+            watched.load(Ordering::Relaxed)
+        });
         let brokers = kafka.bootstrap_servers();
-        async move { simulate::produce(&brokers, TOPIC, records, |_| {}).await }
+        tokio::spawn(async move { simulate::produce(&brokers, TOPIC, records, |_| {}).await })
     });
     while committed.load(Ordering::Relaxed) < events {
         tokio::time::sleep(Duration::from_millis(5)).await;
     }
     let took = t.elapsed();
+    let cpu = Cpu::sample(Some(child.id())).and_then(|c| c.since(&cpu_before));
     let rss = peak_rss_kib(child.id());
     let _ = Command::new("kill")
         .args(["-TERM", &child.id().to_string()])
         .status();
     let _ = child.wait();
     watcher.abort();
-    producer.await.unwrap().unwrap();
+    if let Some(producer) = producer {
+        producer.await.unwrap().unwrap();
+    }
     let stored: i64 = ingest_db
         .query_one("SELECT count(*) FROM events", &[])
         .await
@@ -265,6 +392,30 @@ async fn main() {
         ingest / copy,
         ingest / insert
     );
+    let per_event = |ticks: u64| ticks as f64 / 100.0 * 1e6 / events as f64;
+    if let Some(cpu) = copy_cpu {
+        println!(
+            "  CPU per event during the raw COPY: benchmark process (client) {:.2} µs, PostgreSQL {:.2} µs, the rest of the machine {:.2} µs, idle {:.2} µs",
+            per_event(cpu.bench),
+            per_event(cpu.postgres),
+            per_event(cpu.busy.saturating_sub(cpu.bench + cpu.postgres)),
+            per_event(cpu.idle),
+        );
+    }
+    if let Some(cpu) = cpu {
+        println!(
+            "  CPU per event during the ingest: tally {:.2} µs, benchmark process (Kafka broker) {:.2} µs, PostgreSQL {:.2} µs, the rest of the machine {:.2} µs, idle {:.2} µs of {} cores",
+            per_event(cpu.child),
+            per_event(cpu.bench),
+            per_event(cpu.postgres),
+            per_event(
+                cpu.busy
+                    .saturating_sub(cpu.child + cpu.bench + cpu.postgres)
+            ),
+            per_event(cpu.idle),
+            cpu.cores,
+        );
+    }
     match rss {
         Some(kib) => println!(
             "  tally ingest peak RSS          {:>10.1} MB",

@@ -1,8 +1,10 @@
 //! The Kafka side: one consumer-group member on a dedicated thread. On assignment it
 //! claims each partition's position from Postgres (the source of truth) and assigns with
 //! it; records are routed to writers by partition, tagged with an epoch that changes on
-//! every (re)assignment or seek so writers can discard what came before; when a writer
-//! is full the partitions are paused, so memory stays bounded whatever the backlog.
+//! every (re)assignment or seek so writers can discard what came before. When a writer
+//! is full the thread stops taking records, so librdkafka's bounded queue
+//! (`queued.max.messages.kbytes`) stops fetching; if the writers stay full past
+//! [`PAUSE_AFTER`] the partitions are paused. Memory stays bounded whatever the backlog.
 //! Kafka's own committed offsets trail Postgres and serve lag monitoring only.
 
 use std::collections::{BTreeMap, BTreeSet, HashMap, VecDeque};
@@ -22,6 +24,13 @@ use tokio::sync::mpsc::error::TrySendError;
 
 use crate::batch::Record;
 use crate::retry::Backoff;
+
+/// How long the writers may stay full before the partitions are paused. Until then the
+/// thread only stops taking records, which keeps what librdkafka has prefetched (a pause
+/// discards it, and the records must then be fetched again); past it, the thread
+/// pauses and goes back to polling, so rebalances are still served and the group's
+/// `max.poll.interval.ms` is never reached while Postgres is slow or down.
+pub(crate) const PAUSE_AFTER: Duration = Duration::from_secs(1);
 
 /// What the consumer thread tells a writer.
 #[derive(Debug)]
@@ -240,6 +249,7 @@ pub(crate) fn poll_loop(
     let topic = consumer.context().topic.clone();
     let mut backlog: VecDeque<(i32, ToWriter)> = VecDeque::new();
     let mut paused = false;
+    let mut full_since: Option<Instant> = None;
     let mut last_commit = Instant::now();
     let mut kafka_committed: BTreeMap<i32, i64> = BTreeMap::new();
     let mut last_error: Option<Instant> = None;
@@ -266,12 +276,21 @@ pub(crate) fn poll_loop(
                 }
             }
         }
-        if !backlog.is_empty() && !paused {
+        if backlog.is_empty() {
+            full_since = None;
+            if paused {
+                set_paused(&consumer, &topic, false);
+                paused = false;
+            }
+        } else if !paused {
+            let since = *full_since.get_or_insert_with(Instant::now);
+            if since.elapsed() < PAUSE_AFTER {
+                // Writers are busy with a batch: wait for room without polling.
+                std::thread::sleep(Duration::from_millis(1));
+                continue;
+            }
             set_paused(&consumer, &topic, true);
             paused = true;
-        } else if backlog.is_empty() && paused {
-            set_paused(&consumer, &topic, false);
-            paused = false;
         }
 
         let timeout = if backlog.is_empty() && retry_reseeks.is_empty() {

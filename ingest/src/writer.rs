@@ -238,7 +238,11 @@ impl Writer {
 
         let stored: Vec<&Row> = inserted.stored.iter().map(|&i| &batch.rows[i]).collect();
         let counters_started = Instant::now();
-        self.write_counters(&tx, &stored).await?;
+        // Partitions have one owner at a time, so no two concurrent batches share their
+        // lowest one: as the counters' shard it keeps writers off each other's rows
+        // while a batch's counters stay one row per key, however many partitions it has.
+        let shard = batch.ranges.keys().next().copied().unwrap_or_default();
+        self.write_counters(&tx, &stored, shard).await?;
         let sketches_started = Instant::now();
         write_sketches(&tx, &stored).await?;
         let commit_started = Instant::now();
@@ -246,6 +250,10 @@ impl Writer {
         // Where a batch's time goes, for tuning: TALLY_LOG=ingest::writer=debug.
         tracing::debug!(
             rows = batch.rows.len(),
+            partitions = batch.ranges.len(),
+            // How far apart in time the batch's events are: the wider, the more of the
+            // indexes one COPY touches.
+            span_s = time_span(&batch.rows).num_seconds(),
             copy_ms = copy_seconds * 1e3,
             dead_letters_ms = (counters_started - dead_started).as_secs_f64() * 1e3,
             counters_ms = (sketches_started - counters_started).as_secs_f64() * 1e3,
@@ -407,6 +415,7 @@ impl Writer {
         &self,
         tx: &Transaction<'_>,
         stored: &[&Row],
+        shard: i32,
     ) -> Result<(), tokio_postgres::Error> {
         if stored.is_empty() {
             return Ok(());
@@ -421,7 +430,7 @@ impl Writer {
                     e.campaign_id.0,
                     e.event_type,
                     e.day(),
-                    row.partition,
+                    shard,
                 ))
                 .or_default() += 1;
         }
@@ -453,6 +462,15 @@ impl Writer {
         tx.execute(&stmt, &[&orgs, &campaigns, &days, &shards])
             .await?;
         Ok(())
+    }
+}
+
+/// The time between the earliest and the latest event of `rows`.
+fn time_span(rows: &[Row]) -> chrono::TimeDelta {
+    let times = rows.iter().map(|r| r.event.occurred_at);
+    match (times.clone().min(), times.max()) {
+        (Some(first), Some(last)) => last - first,
+        _ => chrono::TimeDelta::zero(),
     }
 }
 

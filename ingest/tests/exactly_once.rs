@@ -26,6 +26,12 @@ struct Env {
 impl Env {
     /// A database seeded for a plan of `total` records, produced to a fresh topic.
     async fn new(total: u64, partitions: i32) -> Env {
+        Env::with_first(total, partitions, total as usize).await
+    }
+
+    /// As [`Env::new`], but only the first `now` records are produced; the others wait
+    /// for [`Env::stream_rest`].
+    async fn with_first(total: u64, partitions: i32, now: usize) -> Env {
         let db = TestDb::migrated().await;
         let kafka = EmbeddedKafka::start(1).unwrap();
         let topic = format!("events-{}", Uuid::new_v4().simple());
@@ -39,17 +45,33 @@ impl Env {
         let sent = produce(
             &kafka.bootstrap_servers(),
             &topic,
-            records.clone().into_iter(),
+            Vec::from(&records[..now]).into_iter(),
             |_| {},
         )
         .await
         .unwrap();
-        assert_eq!(sent, total);
+        assert_eq!(sent as usize, now);
         Env {
             db,
             kafka,
             topic,
             records,
+        }
+    }
+
+    /// Produces the records from `from` on as a live stream: `chunk` at a time, `pause`
+    /// apart.
+    async fn stream_rest(&self, from: usize, chunk: usize, pause: Duration) {
+        for part in self.records[from..].chunks(chunk) {
+            produce(
+                &self.kafka.bootstrap_servers(),
+                &self.topic,
+                Vec::from(part).into_iter(),
+                |_| {},
+            )
+            .await
+            .unwrap();
+            tokio::time::sleep(pause).await;
         }
     }
 
@@ -146,7 +168,8 @@ async fn a_stream_with_duplicates_and_bad_records_stores_exactly_the_valid_uniqu
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 4)]
 async fn a_restart_mid_stream_resumes_without_loss_or_duplicates() {
-    let env = Env::new(20_000, 3).await;
+    // Half the stream is in Kafka while the first run works, so it stops mid-stream.
+    let env = Env::with_first(20_000, 3, 10_000).await;
     let first = Ingest::start(env.config("g1")).await.unwrap();
     env.wait_committed_at_least(5_000).await;
     let before = first.stop().await;
@@ -156,6 +179,7 @@ async fn a_restart_mid_stream_resumes_without_loss_or_duplicates() {
         "the first run should stop mid-stream"
     );
 
+    env.stream_rest(10_000, 10_000, Duration::ZERO).await;
     let second = Ingest::start(env.config("g1")).await.unwrap();
     env.wait_all_committed(Duration::from_secs(90)).await;
     second.stop().await;
@@ -164,11 +188,14 @@ async fn a_restart_mid_stream_resumes_without_loss_or_duplicates() {
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 4)]
 async fn a_second_consumer_joining_mid_stream_causes_no_loss_and_no_duplicates() {
-    let env = Env::new(30_000, 6).await;
+    // The stream still flows for a few seconds after the second consumer joins.
+    let env = Env::with_first(30_000, 6, 5_000).await;
     let a = Ingest::start(env.config("shared")).await.unwrap();
     env.wait_committed_at_least(3_000).await;
     let b = Ingest::start(env.config("shared")).await.unwrap();
     let b_totals = b.totals();
+    env.stream_rest(5_000, 1_000, Duration::from_millis(100))
+        .await;
     env.wait_all_committed(Duration::from_secs(120)).await;
     let (sa, sb) = (a.stop().await, b.stop().await);
     env.verify().await;

@@ -76,17 +76,34 @@ pub async fn produce(
     records: impl Iterator<Item = Record> + Send + 'static,
     progress: impl FnMut(u64) + Send + 'static,
 ) -> Result<u64, SimulateError> {
+    produce_compressed(brokers, topic, "none", records, progress).await
+}
+
+/// [`produce`] with the producer's `compression.type` (`none`, `gzip`, `snappy`, `lz4`;
+/// `zstd` needs librdkafka built with it): compressed batches take less of a broker's
+/// retention, and the consumer decompresses them.
+pub async fn produce_compressed(
+    brokers: &str,
+    topic: &str,
+    compression: &str,
+    records: impl Iterator<Item = Record> + Send + 'static,
+    progress: impl FnMut(u64) + Send + 'static,
+) -> Result<u64, SimulateError> {
     let brokers = brokers.to_owned();
     let topic = topic.to_owned();
+    let compression = compression.to_owned();
     let what = format!("producing to topic {topic:?}");
-    tokio::task::spawn_blocking(move || produce_blocking(&brokers, &topic, records, progress))
-        .await
-        .map_err(|source| SimulateError::Task { what, source })?
+    tokio::task::spawn_blocking(move || {
+        produce_blocking(&brokers, &topic, &compression, records, progress)
+    })
+    .await
+    .map_err(|source| SimulateError::Task { what, source })?
 }
 
 fn produce_blocking(
     brokers: &str,
     topic: &str,
+    compression: &str,
     records: impl Iterator<Item = Record>,
     mut progress: impl FnMut(u64),
 ) -> Result<u64, SimulateError> {
@@ -97,12 +114,12 @@ fn produce_blocking(
         .set("queue.buffering.max.kbytes", "524288")
         .set("batch.num.messages", "100000")
         .set("batch.size", "4000000")
-        .set("compression.type", "none")
+        .set("compression.type", compression)
         // No duplicates from internal retries: the simulation's counts must be exact.
         .set("enable.idempotence", "true")
         .create_with_context(Deliveries::default())
         .map_err(SimulateError::kafka(format!(
-            "creating a producer for brokers {brokers:?}"
+            "creating a producer for brokers {brokers:?} with compression.type {compression:?}"
         )))?;
     let mut sent = 0u64;
     for record in records {

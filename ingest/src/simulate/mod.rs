@@ -22,7 +22,7 @@ pub use error::SimulateError;
 pub use generator::{
     DEAD_LETTER_REASONS, Expect, Generator, OVERSIZED_EVENT_DATA_BYTES, Record, generate,
 };
-pub use kafka::produce;
+pub use kafka::{produce, produce_compressed};
 pub use output::write_ndjson;
 pub use plan::{
     CAMPAIGN_STRIDE, CONTACT_STRIDE, FunnelRates, MAX_ORGANIZATION_ID, SimulationPlan,
