@@ -3,13 +3,16 @@
 //!
 //! - raw binary COPY of the rows in one stream (the rows decoded beforehand);
 //! - multi-row INSERT, 1,000 rows per statement;
-//! - the real `tally ingest` binary (release build), reading the records from the
-//!   in-process Kafka cluster of this process, which produces them as it goes.
+//! - the real `tally ingest` binary (release build), draining the records from the
+//!   in-process Kafka cluster of this process: a backlog produced beforehand, or with
+//!   `TALLY_BENCH_LIVE=1` a stream produced as it goes.
 //!
 //! Run: `cargo build --release -p tally && cargo bench -p benches --bench ingest`
 //! Knobs: `TALLY_BENCH_EVENTS` (default 5,000,000), `TALLY_BENCH_WRITERS` (2),
-//! `TALLY_BENCH_PARTITIONS` (8). It prints events/s, the ratios and the ingest
-//! process's peak RSS; absolute times drift on shared machines, the ratios much less.
+//! `TALLY_BENCH_PARTITIONS` (128, or 8 live), `TALLY_BENCH_LIVE` (0),
+//! `TALLY_BENCH_LOG` (the ingest's log filter). It prints events/s, the ratios, CPU per
+//! event by process and the ingest process's peak RSS; absolute times drift on shared
+//! machines, the ratios much less.
 
 // A benchmark that cannot set up should stop loudly.
 #![allow(clippy::unwrap_used, clippy::expect_used)]
