@@ -24,6 +24,7 @@ mod detach;
 mod error;
 mod export;
 mod manifest;
+mod pgbinary;
 mod restore;
 mod rows;
 mod run;

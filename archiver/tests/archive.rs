@@ -647,3 +647,72 @@ async fn restore_all_err(client: &mut Client, store: &ArchiveStore) -> ArchiveEr
         .await
         .unwrap_err()
 }
+
+#[tokio::test]
+async fn addresses_and_event_data_are_archived_as_postgresql_writes_them() {
+    let (_db, mut client, dir, store) = setup().await;
+    seed(&client, OLD_1, 100).await;
+    client
+        .execute(
+            "INSERT INTO events (event_id, organization_id, campaign_id, contact_id, event_type,
+                                 occurred_at, ip_address, event_data)
+             SELECT gen_random_uuid(), 1, 10, 1, 'OPEN', $1::text::date + interval '1 hour',
+                    ip::inet, jsonb_build_object('ip', ip, 'n', 1.50, 'e', '')
+             FROM unnest(ARRAY['::1.2.3.4', '::2', 'fe80::1/64', '2001:db8:0:0:1:0:0:1',
+                               '10.1.2.3/24', '0.0.0.0', '::', '::ffff:0.1.0.2', '1::']) ip",
+            &[&OLD_1],
+        )
+        .await
+        .unwrap();
+    let expected: std::collections::BTreeMap<uuid::Uuid, (Option<String>, String)> = client
+        .query(
+            "SELECT event_id, abbrev(ip_address), event_data::text FROM events
+             WHERE occurred_at < $1::text::date + 1",
+            &[&OLD_1],
+        )
+        .await
+        .unwrap()
+        .iter()
+        .map(|r| (r.get(0), (r.get(1), r.get(2))))
+        .collect();
+    run(&mut client, &store, &ArchivePolicy::default())
+        .await
+        .unwrap();
+
+    let path = dir.0.join(key(OLD_1));
+    let file = std::fs::File::open(&path).unwrap();
+    let reader = parquet::arrow::arrow_reader::ParquetRecordBatchReaderBuilder::try_new(file)
+        .unwrap()
+        .build()
+        .unwrap();
+    let mut archived = std::collections::BTreeMap::new();
+    for batch in reader {
+        let batch = batch.unwrap();
+        let column = |name: &str| batch.column_by_name(name).unwrap().clone();
+        let ids = column("event_id");
+        let ids = ids
+            .as_any()
+            .downcast_ref::<arrow_array::FixedSizeBinaryArray>()
+            .unwrap();
+        let ips = column("ip_address");
+        let ips = ips
+            .as_any()
+            .downcast_ref::<arrow_array::StringArray>()
+            .unwrap();
+        let data = column("event_data");
+        let data = data
+            .as_any()
+            .downcast_ref::<arrow_array::StringArray>()
+            .unwrap();
+        for i in 0..batch.num_rows() {
+            use arrow_array::Array as _;
+            let ip = (!ips.is_null(i)).then(|| ips.value(i).to_owned());
+            archived.insert(
+                uuid::Uuid::from_slice(ids.value(i)).unwrap(),
+                (ip, data.value(i).to_owned()),
+            );
+        }
+    }
+    assert_eq!(archived.len(), 109);
+    assert_eq!(archived, expected);
+}

@@ -15,7 +15,7 @@ use tokio::sync::mpsc;
 use tokio_postgres::binary_copy::BinaryCopyOutStream;
 use tokio_postgres::{Client, IsolationLevel};
 
-use super::rows::{BatchBuilder, COPY_TYPES, Checksum, SELECT_LIST, schema};
+use super::rows::{BatchBuilder, COLUMNS, Checksum, EXPORT_TYPES, schema};
 use super::store::ArchiveStore;
 use super::{ArchiveError, Stage};
 
@@ -106,12 +106,14 @@ async fn produce(
         .query_one(include_str!("sql/snapshot.sql"), &[])
         .await?
         .get(0);
+    // The columns as stored: PostgreSQL only frames them (jsonb as its text), the client
+    // formats addresses; casting them to text in a query cost PostgreSQL 10-20% more.
     let copy = tx
         .copy_out(&format!(
-            "COPY (SELECT {SELECT_LIST} FROM \"{table}\") TO STDOUT (FORMAT binary)"
+            "COPY \"{table}\" ({COLUMNS}) TO STDOUT (FORMAT binary)"
         ))
         .await?;
-    let rows = BinaryCopyOutStream::new(copy, &COPY_TYPES);
+    let rows = BinaryCopyOutStream::new(copy, &EXPORT_TYPES);
     pin_mut!(rows);
     let mut builder = BatchBuilder::new(BATCH_ROWS);
     let mut sent = 0;

@@ -18,12 +18,28 @@ use tokio_postgres::binary_copy::BinaryCopyOutRow;
 use tokio_postgres::types::{FromSql, IsNull, ToSql, Type, to_sql_checked};
 use twox_hash::XxHash3_128;
 
-/// The columns of a partition in archive order, as the export's COPY selects them:
-/// enum, inet and jsonb as their PostgreSQL text forms, which the restore casts back.
-pub(super) const SELECT_LIST: &str = "event_id, organization_id, campaign_id, contact_id, \
-     event_type::text, occurred_at, abbrev(ip_address), event_data::text, received_at";
+use super::pgbinary::{Inet, JsonbText};
 
-/// The binary COPY types of `SELECT_LIST`, in order.
+/// The columns of a partition in archive order, as the export copies them.
+pub(super) const COLUMNS: &str = "event_id, organization_id, campaign_id, contact_id, \
+     event_type, occurred_at, ip_address, event_data, received_at";
+
+/// How the export reads `COLUMNS` from a binary COPY. An enum's binary form is its label,
+/// read as text; inet and jsonb are turned into their text forms by the client.
+pub(super) const EXPORT_TYPES: [Type; 9] = [
+    Type::UUID,
+    Type::INT8,
+    Type::INT8,
+    Type::INT8,
+    Type::TEXT,
+    Type::TIMESTAMPTZ,
+    Type::INET,
+    Type::JSONB,
+    Type::TIMESTAMPTZ,
+];
+
+/// The binary COPY types of the restore's staging table: `COLUMNS` with event_type,
+/// ip_address and event_data as their text forms, which the restore casts back.
 pub(super) const COPY_TYPES: [Type; 9] = [
     Type::UUID,
     Type::INT8,
@@ -113,6 +129,8 @@ pub(super) struct BatchBuilder {
     event_data: StringBuilder,
     received_at: TimestampMicrosecondBuilder,
     rows: usize,
+    /// The current row's address as text, reused from row to row.
+    ip_text: String,
 }
 
 impl BatchBuilder {
@@ -128,6 +146,7 @@ impl BatchBuilder {
             event_data: StringBuilder::with_capacity(capacity, capacity * 64),
             received_at: TimestampMicrosecondBuilder::with_capacity(capacity).with_timezone("UTC"),
             rows: 0,
+            ip_text: String::with_capacity(64),
         }
     }
 
@@ -136,7 +155,7 @@ impl BatchBuilder {
         self.rows
     }
 
-    /// Appends one row of a COPY of `SELECT_LIST` typed `COPY_TYPES`.
+    /// Appends one row of a COPY of `COLUMNS` read as `EXPORT_TYPES`.
     pub fn push(&mut self, row: &BinaryCopyOutRow) -> Result<(), tokio_postgres::Error> {
         let id: uuid::Uuid = row.try_get(0)?;
         // A 16-byte value into a 16-byte column cannot fail.
@@ -146,9 +165,15 @@ impl BatchBuilder {
         self.contact_id.append_value(row.try_get(3)?);
         self.event_type.append_value(row.try_get::<&str>(4)?);
         self.occurred_at.append_value(row.try_get::<Micros>(5)?.0);
-        self.ip_address
-            .append_option(row.try_get::<Option<&str>>(6)?);
-        self.event_data.append_value(row.try_get::<&str>(7)?);
+        match row.try_get::<Option<Inet>>(6)? {
+            Some(ip) => {
+                self.ip_text.clear();
+                ip.write_abbrev(&mut self.ip_text);
+                self.ip_address.append_value(&self.ip_text);
+            }
+            None => self.ip_address.append_null(),
+        }
+        self.event_data.append_value(row.try_get::<JsonbText>(7)?.0);
         self.received_at.append_value(row.try_get::<Micros>(8)?.0);
         self.rows += 1;
         Ok(())
@@ -283,6 +308,12 @@ impl Checksum {
         Ok(())
     }
 
+    /// Adds the rows another checksum has counted.
+    pub fn merge(&mut self, other: &Checksum) {
+        self.rows += other.rows;
+        self.sum = self.sum.wrapping_add(other.sum);
+    }
+
     /// The checksum as the manifest stores it: 32 lower-case hex digits.
     pub fn hex(&self) -> String {
         format!("{:032x}", self.sum)
@@ -327,6 +358,14 @@ mod tests {
             .unwrap_or_default();
         assert_eq!(one, two);
         assert_eq!(one.rows, 3);
+        let mut part = Checksum::default();
+        part.add(&batch(&[2], Some("10.0.0.1"))).unwrap_or_default();
+        let mut merged = Checksum::default();
+        merged
+            .add(&batch(&[3, 1], Some("10.0.0.1")))
+            .unwrap_or_default();
+        merged.merge(&part);
+        assert_eq!(merged, one, "merged parts add up to the whole");
     }
 
     #[test]
