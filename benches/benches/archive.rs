@@ -248,9 +248,17 @@ async fn main() {
         if i > 0 {
             refill(&client, &store_dir).await;
         }
+        let cpu = cpu_time();
         let (took, _) = raw_csv(&client).await;
         raw.push(took);
+        let raw_cpu = cpu_time() - cpu;
+        let cpu = cpu_time();
         binary.push(raw_binary(&client).await);
+        eprintln!(
+            "    CPU in this process: {} draining the raw COPY, {} draining the export's binary COPY",
+            show(raw_cpu),
+            show(cpu_time() - cpu)
+        );
         let (took, stages, report) = archive_once(&mut client, &url, now).await;
         assert_eq!(report.rows_dropped, rows);
         parquet = report.bytes_written;

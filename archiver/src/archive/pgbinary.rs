@@ -68,11 +68,34 @@ impl Inet {
     pub fn write_abbrev(&self, out: &mut String) {
         // Writing to a String cannot fail.
         let _ = match self {
-            Inet::V4(a, 32) => write!(out, "{a}"),
-            Inet::V4(a, bits) => write!(out, "{a}/{bits}"),
+            Inet::V4(a, 32) => {
+                write_v4(out, a.octets());
+                Ok(())
+            }
+            Inet::V4(a, bits) => {
+                write_v4(out, a.octets());
+                write!(out, "/{bits}")
+            }
             Inet::V6(a, 128) => write_v6(out, a),
             Inet::V6(a, bits) => write_v6(out, a).and_then(|()| write!(out, "/{bits}")),
         };
+    }
+}
+
+/// A dotted IPv4 address, without `fmt`'s machinery: it is most rows' address, and
+/// formatting it through `Display` cost the export about 4% of its CPU.
+fn write_v4(out: &mut String, octets: [u8; 4]) {
+    for (i, o) in octets.into_iter().enumerate() {
+        if i > 0 {
+            out.push('.');
+        }
+        if o >= 100 {
+            out.push(char::from(b'0' + o / 100));
+        }
+        if o >= 10 {
+            out.push(char::from(b'0' + o / 10 % 10));
+        }
+        out.push(char::from(b'0' + o % 10));
     }
 }
 
@@ -107,6 +130,9 @@ mod tests {
             ("021000040a010000", "10.1.0.0/16"),
             ("021800040a010203", "10.1.2.3/24"),
             ("0220000400000000", "0.0.0.0"),
+            ("02200004ffffffff", "255.255.255.255"),
+            ("02200004c0a80a64", "192.168.10.100"),
+            ("02200004090a6309", "9.10.99.9"),
             ("0380001000000000000000000000000000000000", "::"),
             ("0380001000000000000000000000000000000001", "::1"),
             ("0380001000000000000000000000000000000002", "::2"),
