@@ -12,10 +12,10 @@ use parquet::file::metadata::KeyValue;
 use parquet::file::properties::WriterProperties;
 use parquet::schema::types::ColumnPath;
 use tokio::sync::mpsc;
-use tokio_postgres::binary_copy::BinaryCopyOutStream;
 use tokio_postgres::{Client, IsolationLevel};
 
-use super::rows::{BatchBuilder, COLUMNS, Checksum, EXPORT_TYPES, schema};
+use super::pgbinary::CopyReader;
+use super::rows::{BatchBuilder, COLUMNS, Checksum, schema};
 use super::store::ArchiveStore;
 use super::{ArchiveError, Stage};
 
@@ -113,16 +113,28 @@ async fn produce(
             "COPY \"{table}\" ({COLUMNS}) TO STDOUT (FORMAT binary)"
         ))
         .await?;
-    let rows = BinaryCopyOutStream::new(copy, &EXPORT_TYPES);
-    pin_mut!(rows);
+    pin_mut!(copy);
+    let mut reader = CopyReader::default();
     let mut builder = BatchBuilder::new(BATCH_ROWS);
     let mut sent = 0;
     loop {
-        let row = rows.next().await.transpose()?;
-        if let Some(row) = &row {
-            builder.push(row)?;
-        }
-        if builder.len() >= BATCH_ROWS || (row.is_none() && builder.len() > 0) {
+        let message = copy.next().await.transpose()?;
+        // The trailer, or the stream's end, closes the last batch; the stream is read to
+        // its end so that the COPY completes before the commit.
+        let last = match &message {
+            Some(message) => match reader
+                .row(message)
+                .map_err(|reason| ArchiveError::bad_object(table, format!("its COPY: {reason}")))?
+            {
+                Some(row) => {
+                    builder.push(&row);
+                    false
+                }
+                None => true,
+            },
+            None => true,
+        };
+        if builder.len() >= BATCH_ROWS || (last && builder.len() > 0) {
             let batch = builder
                 .finish()
                 .map_err(|e| ArchiveError::parquet(key, ParquetError::ArrowError(e.to_string())))?;
@@ -133,7 +145,7 @@ async fn produce(
             }
             progress(stage, sent);
         }
-        if row.is_none() {
+        if message.is_none() {
             break;
         }
     }

@@ -14,29 +14,14 @@ use arrow_array::{
 };
 use arrow_schema::extension::{Json, Uuid as UuidExtension};
 use arrow_schema::{ArrowError, DataType, Field, Schema, SchemaRef, TimeUnit};
-use tokio_postgres::binary_copy::BinaryCopyOutRow;
 use tokio_postgres::types::{FromSql, IsNull, ToSql, Type, to_sql_checked};
 use twox_hash::XxHash3_128;
 
-use super::pgbinary::{Inet, JsonbText};
+use super::pgbinary::CopyRow;
 
 /// The columns of a partition in archive order, as the export copies them.
 pub(super) const COLUMNS: &str = "event_id, organization_id, campaign_id, contact_id, \
      event_type, occurred_at, ip_address, event_data, received_at";
-
-/// How the export reads `COLUMNS` from a binary COPY. An enum's binary form is its label,
-/// read as text; inet and jsonb are turned into their text forms by the client.
-pub(super) const EXPORT_TYPES: [Type; 9] = [
-    Type::UUID,
-    Type::INT8,
-    Type::INT8,
-    Type::INT8,
-    Type::TEXT,
-    Type::TIMESTAMPTZ,
-    Type::INET,
-    Type::JSONB,
-    Type::TIMESTAMPTZ,
-];
 
 /// The binary COPY types of the restore's staging table: `COLUMNS` with event_type,
 /// ip_address and event_data as their text forms, which the restore casts back.
@@ -53,7 +38,7 @@ pub(super) const COPY_TYPES: [Type; 9] = [
 ];
 
 /// Microseconds between the Unix epoch and PostgreSQL's (2000-01-01 UTC).
-const PG_EPOCH_MICROS: i64 = 946_684_800_000_000;
+pub(super) const PG_EPOCH_MICROS: i64 = 946_684_800_000_000;
 
 static SCHEMA: LazyLock<SchemaRef> = LazyLock::new(|| {
     let utc = || DataType::Timestamp(TimeUnit::Microsecond, Some("UTC".into()));
@@ -155,17 +140,16 @@ impl BatchBuilder {
         self.rows
     }
 
-    /// Appends one row of a COPY of `COLUMNS` read as `EXPORT_TYPES`.
-    pub fn push(&mut self, row: &BinaryCopyOutRow) -> Result<(), tokio_postgres::Error> {
-        let id: uuid::Uuid = row.try_get(0)?;
+    /// Appends one row of a binary COPY of `COLUMNS`.
+    pub fn push(&mut self, row: &CopyRow) {
         // A 16-byte value into a 16-byte column cannot fail.
-        let _ = self.event_id.append_value(id.as_bytes());
-        self.organization_id.append_value(row.try_get(1)?);
-        self.campaign_id.append_value(row.try_get(2)?);
-        self.contact_id.append_value(row.try_get(3)?);
-        self.event_type.append_value(row.try_get::<&str>(4)?);
-        self.occurred_at.append_value(row.try_get::<Micros>(5)?.0);
-        match row.try_get::<Option<Inet>>(6)? {
+        let _ = self.event_id.append_value(row.event_id);
+        self.organization_id.append_value(row.organization_id);
+        self.campaign_id.append_value(row.campaign_id);
+        self.contact_id.append_value(row.contact_id);
+        self.event_type.append_value(row.event_type);
+        self.occurred_at.append_value(row.occurred_at);
+        match row.ip_address {
             Some(ip) => {
                 self.ip_text.clear();
                 ip.write_abbrev(&mut self.ip_text);
@@ -173,10 +157,9 @@ impl BatchBuilder {
             }
             None => self.ip_address.append_null(),
         }
-        self.event_data.append_value(row.try_get::<JsonbText>(7)?.0);
-        self.received_at.append_value(row.try_get::<Micros>(8)?.0);
+        self.event_data.append_value(row.event_data);
+        self.received_at.append_value(row.received_at);
         self.rows += 1;
-        Ok(())
     }
 
     /// The rows added so far as one batch; the builder starts empty again.
