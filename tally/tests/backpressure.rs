@@ -5,7 +5,7 @@
 // A panic in a test is a failed assertion with its message.
 #![allow(clippy::unwrap_used)]
 
-use std::process::{Child, Command, Stdio};
+use std::process::{Command, Stdio};
 use std::time::{Duration, Instant};
 
 use chrono::{TimeDelta, Utc};
@@ -15,22 +15,16 @@ use ingest::simulate::{
 };
 use testkit::TestDb;
 
+mod common;
+
+use common::{Guard, committed};
+
 const TALLY: &str = env!("CARGO_BIN_EXE_tally");
 /// About 130 MB of JSON: several times what the ingest may buffer.
 const TOTAL: u64 = 400_000;
 /// The bound asserted on the process's peak resident memory. Buffered in full, the
 /// backlog alone would take more (the payloads, then their decoded events).
 const MAX_RSS_MB: u64 = 200;
-
-/// Kills the process if the test fails before it does.
-struct Guard(Child);
-
-impl Drop for Guard {
-    fn drop(&mut self) {
-        let _ = self.0.kill();
-        let _ = self.0.wait();
-    }
-}
 
 /// A field of `/proc/<pid>/status` in kB (`VmHWM`, `VmRSS`).
 fn status_kb(pid: u32, field: &str) -> u64 {
@@ -41,18 +35,6 @@ fn status_kb(pid: u32, field: &str) -> u64 {
         .and_then(|l| l.split_whitespace().nth(1))
         .and_then(|v| v.parse().ok())
         .unwrap()
-}
-
-async fn committed(db: &TestDb) -> i64 {
-    db.connect()
-        .await
-        .query_one(
-            "SELECT coalesce(sum(next_offset), 0)::bigint FROM ingest_offsets",
-            &[],
-        )
-        .await
-        .unwrap()
-        .get(0)
 }
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]

@@ -4,7 +4,7 @@
 // A panic in a test is a failed assertion with its message.
 #![allow(clippy::unwrap_used)]
 
-use std::process::{Child, Command, Stdio};
+use std::process::{Command, Stdio};
 
 use std::time::{Duration, Instant};
 
@@ -17,18 +17,12 @@ use nix::unistd::Pid;
 use rand::{Rng as _, SeedableRng as _};
 use testkit::TestDb;
 
+mod common;
+
+use common::{Guard, committed};
+
 const TALLY: &str = env!("CARGO_BIN_EXE_tally");
 const TOTAL: u64 = 40_000;
-
-/// Kills the process if the test fails before it does.
-struct Guard(Child);
-
-impl Drop for Guard {
-    fn drop(&mut self) {
-        let _ = self.0.kill();
-        let _ = self.0.wait();
-    }
-}
 
 fn start_ingest(brokers: &str, topic: &str, database_url: &str) -> Guard {
     let child = Command::new(TALLY)
@@ -45,18 +39,6 @@ fn start_ingest(brokers: &str, topic: &str, database_url: &str) -> Guard {
         .spawn()
         .expect("tally ingest starts");
     Guard(child)
-}
-
-async fn committed(db: &TestDb) -> i64 {
-    db.connect()
-        .await
-        .query_one(
-            "SELECT coalesce(sum(next_offset), 0)::bigint FROM ingest_offsets",
-            &[],
-        )
-        .await
-        .unwrap()
-        .get(0)
 }
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
