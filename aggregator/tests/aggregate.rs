@@ -5,15 +5,8 @@
 use aggregator::{AggregateError, Finality, aggregate, restate};
 use chrono::{DateTime, NaiveDate, Utc};
 use testkit::TestDb;
+use testkit::{at, day};
 use tokio_postgres::Client;
-
-fn at(s: &str) -> DateTime<Utc> {
-    DateTime::parse_from_rfc3339(s).unwrap().with_timezone(&Utc)
-}
-
-fn day(s: &str) -> NaiveDate {
-    NaiveDate::parse_from_str(s, "%Y-%m-%d").unwrap()
-}
 
 /// Stores `n` events of one campaign spread over `day`, cycling through three event
 /// types and `contacts` contacts, received at `received`, and marks the campaign day

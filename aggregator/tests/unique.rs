@@ -4,14 +4,11 @@
 #![allow(clippy::unwrap_used)]
 
 use aggregator::{AggregateError, Finality, aggregate, merge_unique_contacts};
-use chrono::{DateTime, NaiveDate, Utc};
+use chrono::NaiveDate;
 use schema::{EventType, Fragment};
 use testkit::TestDb;
+use testkit::at;
 use tokio_postgres::Client;
-
-fn at(s: &str) -> DateTime<Utc> {
-    DateTime::parse_from_rfc3339(s).unwrap().with_timezone(&Utc)
-}
 
 /// Days from Wednesday 2026-10-28 to Wednesday 2026-11-04: two months, two ISO weeks.
 const DAYS: [&str; 8] = [

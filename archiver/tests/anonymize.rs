@@ -11,12 +11,9 @@ use archiver::{
 };
 use chrono::{DateTime, NaiveDate, TimeDelta, Utc};
 use testkit::TestDb;
+use testkit::{at, day};
 use tokio_postgres::Client;
 use tokio_postgres::error::SqlState;
-
-fn at(s: &str) -> DateTime<Utc> {
-    DateTime::parse_from_rfc3339(s).unwrap().with_timezone(&Utc)
-}
 
 /// Sunday 03:00, when the job runs: the line is 90 days earlier, 2026-08-24T03:00Z.
 const NOW: &str = "2026-11-22T03:00:00Z";
@@ -197,10 +194,6 @@ async fn watermarks(client: &Client) -> Vec<(NaiveDate, DateTime<Utc>, String)> 
         .iter()
         .map(|r| (r.get(0), r.get(1), r.get(2)))
         .collect()
-}
-
-fn day(s: &str) -> NaiveDate {
-    NaiveDate::parse_from_str(s, "%Y-%m-%d").unwrap()
 }
 
 #[tokio::test]
@@ -390,6 +383,29 @@ async fn a_late_event_stored_into_an_anonymized_partition_is_anonymized_by_the_n
     assert_eq!(testkit::column::<String>(&client, &others).await, before);
 }
 
+/// Starts the job at NOW on a connection of its own and returns once its backend waits
+/// for a lock another session holds: the backend's pid and the running job.
+async fn blocked_run(
+    db: &TestDb,
+    observer: &Client,
+) -> (
+    i32,
+    tokio::task::JoinHandle<Result<AnonymizeReport, AnonymizeError>>,
+) {
+    let mut job = db.connect().await;
+    let pid: i32 = job
+        .query_one("SELECT pg_backend_pid()", &[])
+        .await
+        .unwrap()
+        .get(0);
+    let running =
+        tokio::spawn(
+            async move { anonymize(&mut job, at(NOW), &AnonymizePolicy::default()).await },
+        );
+    waits_for_a_lock(observer, pid).await;
+    (pid, running)
+}
+
 /// The backend of `pid` waits for a lock (polled for up to 10 s).
 async fn waits_for_a_lock(observer: &Client, pid: i32) {
     for _ in 0..500 {
@@ -423,17 +439,7 @@ async fn a_run_killed_between_partitions_resumes_and_anonymizes_each_partition_o
         .await
         .unwrap();
 
-    let mut job = db.connect().await;
-    let pid: i32 = job
-        .query_one("SELECT pg_backend_pid()", &[])
-        .await
-        .unwrap()
-        .get(0);
-    let running =
-        tokio::spawn(
-            async move { anonymize(&mut job, at(NOW), &AnonymizePolicy::default()).await },
-        );
-    waits_for_a_lock(&client, pid).await;
+    let (pid, running) = blocked_run(&db, &client).await;
     client
         .execute("SELECT pg_terminate_backend($1)", &[&pid])
         .await
@@ -674,17 +680,7 @@ async fn an_insert_in_flight_when_a_partition_is_rebuilt_is_copied_not_lost() {
     .await
     .unwrap();
 
-    let mut job = db.connect().await;
-    let pid: i32 = job
-        .query_one("SELECT pg_backend_pid()", &[])
-        .await
-        .unwrap()
-        .get(0);
-    let running =
-        tokio::spawn(
-            async move { anonymize(&mut job, at(NOW), &AnonymizePolicy::default()).await },
-        );
-    waits_for_a_lock(&client, pid).await;
+    let (_, running) = blocked_run(&db, &client).await;
     tx.commit().await.unwrap();
     let report = running.await.unwrap().unwrap();
     assert_eq!(report.rebuilt, 3, "{report:?}");

@@ -10,17 +10,10 @@ use archiver::{
     ArchiveError, ArchivePolicy, ArchiveReport, ArchiveStep, ArchiveStore, Progress, Stage,
     archive, list, open_store, restore,
 };
-use chrono::{DateTime, NaiveDate, Utc};
+use chrono::{DateTime, Utc};
 use testkit::TestDb;
+use testkit::{at, day};
 use tokio_postgres::Client;
-
-fn at(s: &str) -> DateTime<Utc> {
-    DateTime::parse_from_rfc3339(s).unwrap().with_timezone(&Utc)
-}
-
-fn day(s: &str) -> NaiveDate {
-    NaiveDate::parse_from_str(s, "%Y-%m-%d").unwrap()
-}
 
 /// The clock of every run: the line is 2024-11-21, so days before it are archived.
 fn now() -> DateTime<Utc> {

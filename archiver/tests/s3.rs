@@ -16,8 +16,9 @@ use std::time::{Duration, Instant};
 use archiver::{
     ArchiveError, ArchivePolicy, ArchiveStep, archive, list, open_store_with_options, restore,
 };
-use chrono::{DateTime, NaiveDate, Utc};
+use chrono::{DateTime, Utc};
 use testkit::TestDb;
+use testkit::day;
 use tokio_postgres::Client;
 
 /// A moto_server this test started; killed when dropped.
@@ -143,10 +144,6 @@ async fn rows(client: &Client) -> Vec<Row> {
         .iter()
         .map(|r| (r.get(0), r.get(1), r.get(2), r.get(3), r.get(4), r.get(5)))
         .collect()
-}
-
-fn day(s: &str) -> NaiveDate {
-    NaiveDate::parse_from_str(s, "%Y-%m-%d").unwrap()
 }
 
 #[tokio::test]

@@ -20,7 +20,7 @@ use std::sync::Mutex;
 use std::time::{Duration, Instant};
 
 use archiver::{ArchivePolicy, Progress, Stage, archive, open_store, restore};
-use benches::{knob, migrated_database};
+use benches::{knob, migrated_database, process_ticks};
 use chrono::{DateTime, NaiveDate, Utc};
 use futures::{StreamExt, pin_mut};
 use localpg::{Cluster, ClusterOptions};
@@ -145,24 +145,9 @@ async fn raw_binary(client: &Client) -> Duration {
     t.elapsed()
 }
 
-/// CPU time this process has used (user + system), from /proc/self/stat; zero where
-/// that is not readable.
+/// CPU time this process has used (user + system); zero where /proc cannot tell.
 fn cpu_time() -> Duration {
-    let stat = std::fs::read_to_string("/proc/self/stat").unwrap_or_default();
-    // Fields after the command name, which is in parentheses and may hold spaces.
-    let fields: Vec<&str> = stat
-        .rsplit_once(')')
-        .map(|(_, rest)| rest.split_whitespace().collect())
-        .unwrap_or_default();
-    let ticks = |i: usize| {
-        fields
-            .get(i)
-            .and_then(|v| v.parse::<u64>().ok())
-            .unwrap_or(0)
-    };
-    // utime and stime are fields 14 and 15 of the line, 11 and 12 (from 0) after the name; the
-    // clock tick is 100 Hz on Linux.
-    Duration::from_millis((ticks(11) + ticks(12)) * 10)
+    Duration::from_millis(process_ticks("self").map_or(0, |(_, ticks)| ticks * 10))
 }
 
 /// One archive of the day; its duration and the moments its stages began.

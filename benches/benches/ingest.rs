@@ -22,7 +22,7 @@ use std::sync::Arc;
 use std::sync::atomic::{AtomicU64, Ordering};
 use std::time::{Duration, Instant};
 
-use benches::{connect, knob, migrated_database};
+use benches::{connect, knob, migrated_database, process_ticks};
 use chrono::{Days, Utc};
 use futures::pin_mut;
 use ingest::copy_row;
@@ -156,29 +156,14 @@ async fn check_retained(brokers: &str, partitions: i32, events: u64) {
     .unwrap();
 }
 
-/// A process's command name and CPU time (user and system) in clock ticks.
-fn process_ticks(pid: &str) -> Option<(String, u64)> {
-    let stat = std::fs::read_to_string(format!("/proc/{pid}/stat")).ok()?;
-    let (head, rest) = stat.rsplit_once(')')?;
-    let comm = head.split_once('(')?.1.to_owned();
-    // Fields after the command name; utime and stime are the 14th and 15th of the line.
-    let f: Vec<&str> = rest.split_whitespace().collect();
-    Some((
-        comm,
-        f.get(11)?.parse::<u64>().ok()? + f.get(12)?.parse::<u64>().ok()?,
-    ))
-}
-
 /// CPU time in clock ticks (USER_HZ, 100 on every Linux this runs on): the whole machine (busy and idle), this process and the
 /// ingest process, from /proc.
-#[derive(Clone, Copy)]
 struct Cpu {
     busy: u64,
     idle: u64,
     bench: u64,
     child: u64,
     postgres: u64,
-    cores: usize,
 }
 
 impl Cpu {
@@ -194,7 +179,7 @@ impl Cpu {
         // user nice system idle iowait irq softirq steal
         let idle = total.get(3)? + total.get(4)?;
         let busy = total.iter().take(8).sum::<u64>() - idle;
-        let process = |pid: String| -> Option<u64> { process_ticks(&pid).map(|(_, t)| t) };
+        let process = |pid: &str| process_ticks(pid).map(|(_, t)| t);
         // Every postgres process (backends, autovacuum, checkpointer, ...); a process
         // that ended during the interval is not counted.
         let postgres = std::fs::read_dir("/proc")
@@ -206,13 +191,12 @@ impl Cpu {
         Some(Cpu {
             busy,
             idle,
-            bench: process("self".into())?,
+            bench: process("self")?,
             postgres,
             child: match child {
-                Some(pid) => process(pid.to_string())?,
+                Some(pid) => process(&pid.to_string())?,
                 None => 0,
             },
-            cores: std::thread::available_parallelism().map_or(0, |n| n.get()),
         })
     }
 
@@ -224,7 +208,6 @@ impl Cpu {
             bench: self.bench - b.bench,
             child: self.child - b.child,
             postgres: self.postgres.saturating_sub(b.postgres),
-            ..self
         })
     }
 }
@@ -407,7 +390,7 @@ async fn main() {
     }
     if let Some(cpu) = cpu {
         println!(
-            "  CPU per event during the ingest: tally {:.2} µs, benchmark process (Kafka broker) {:.2} µs, PostgreSQL {:.2} µs, the rest of the machine {:.2} µs, idle {:.2} µs of {} cores",
+            "  CPU per event during the ingest: tally {:.2} µs, benchmark process (Kafka broker) {:.2} µs, PostgreSQL {:.2} µs, the rest of the machine {:.2} µs, idle {:.2} µs",
             per_event(cpu.child),
             per_event(cpu.bench),
             per_event(cpu.postgres),
@@ -416,7 +399,6 @@ async fn main() {
                     .saturating_sub(cpu.child + cpu.bench + cpu.postgres)
             ),
             per_event(cpu.idle),
-            cpu.cores,
         );
     }
     match rss {

@@ -36,3 +36,18 @@ pub async fn migrated_database(cluster: &Cluster, name: &str) -> Client {
     schema::Migrator::default().up(&mut client).await.unwrap();
     client
 }
+
+/// A process's command name and CPU time (user and system) in clock ticks (USER_HZ,
+/// 100 on every Linux this runs on), from /proc; `pid` may be `self`. None where
+/// /proc cannot tell.
+pub fn process_ticks(pid: &str) -> Option<(String, u64)> {
+    let stat = std::fs::read_to_string(format!("/proc/{pid}/stat")).ok()?;
+    let (head, rest) = stat.rsplit_once(')')?;
+    let comm = head.split_once('(')?.1.to_owned();
+    // Fields after the command name; utime and stime are the 14th and 15th of the line.
+    let f: Vec<&str> = rest.split_whitespace().collect();
+    Some((
+        comm,
+        f.get(11)?.parse::<u64>().ok()? + f.get(12)?.parse::<u64>().ok()?,
+    ))
+}

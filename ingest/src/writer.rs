@@ -420,18 +420,12 @@ impl Writer {
         if stored.is_empty() {
             return Ok(());
         }
-        type Key = (i64, i64, EventType, NaiveDate, i32);
+        type Key = (i64, i64, EventType, NaiveDate);
         let mut counts: HashMap<Key, i64> = HashMap::new();
         for row in stored {
             let e = &row.event;
             *counts
-                .entry((
-                    e.organization_id.0,
-                    e.campaign_id.0,
-                    e.event_type,
-                    e.day(),
-                    shard,
-                ))
+                .entry((e.organization_id.0, e.campaign_id.0, e.event_type, e.day()))
                 .or_default() += 1;
         }
         let mut keys: Vec<(&Key, &i64)> = counts.iter().collect();
@@ -440,26 +434,24 @@ impl Writer {
         let campaigns: Vec<i64> = keys.iter().map(|(k, _)| k.1).collect();
         let types: Vec<EventType> = keys.iter().map(|(k, _)| k.2).collect();
         let days: Vec<NaiveDate> = keys.iter().map(|(k, _)| k.3).collect();
-        let shards: Vec<i32> = keys.iter().map(|(k, _)| k.4).collect();
         let values: Vec<i64> = keys.iter().map(|(_, v)| **v).collect();
         let stmt = tx
             .prepare_cached(include_str!("writer/counters.sql"))
             .await?;
-        tx.execute(&stmt, &[&orgs, &campaigns, &types, &days, &shards, &values])
+        tx.execute(&stmt, &[&orgs, &campaigns, &types, &days, &shard, &values])
             .await?;
 
-        let mut touched: Vec<(i64, i64, NaiveDate, i32)> =
-            keys.iter().map(|(k, _)| (k.0, k.1, k.3, k.4)).collect();
+        let mut touched: Vec<(i64, i64, NaiveDate)> =
+            keys.iter().map(|(k, _)| (k.0, k.1, k.3)).collect();
         touched.sort_unstable();
         touched.dedup();
         let orgs: Vec<i64> = touched.iter().map(|t| t.0).collect();
         let campaigns: Vec<i64> = touched.iter().map(|t| t.1).collect();
         let days: Vec<NaiveDate> = touched.iter().map(|t| t.2).collect();
-        let shards: Vec<i32> = touched.iter().map(|t| t.3).collect();
         let stmt = tx
             .prepare_cached(include_str!("writer/invalidations.sql"))
             .await?;
-        tx.execute(&stmt, &[&orgs, &campaigns, &days, &shards])
+        tx.execute(&stmt, &[&orgs, &campaigns, &days, &shard])
             .await?;
         Ok(())
     }

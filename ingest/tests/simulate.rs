@@ -10,7 +10,7 @@ use std::collections::{HashMap, HashSet};
 use std::hash::{DefaultHasher, Hash, Hasher};
 use std::time::{Duration, Instant};
 
-use chrono::{DateTime, NaiveDate, Utc};
+use chrono::{DateTime, Utc};
 use ingest::simulate::{
     DEAD_LETTER_REASONS, EmbeddedKafka, Expect, OVERSIZED_EVENT_DATA_BYTES, Record, SeedSummary,
     SimulateError, SimulationPlan, generate, plan_from_simulation, produce, seed_database,
@@ -21,11 +21,8 @@ use rdkafka::consumer::{BaseConsumer, Consumer};
 use rdkafka::{Message, Offset, TopicPartitionList};
 use schema::EventType;
 use serde_json::Value;
+use testkit::day;
 use uuid::Uuid;
-
-fn day(s: &str) -> NaiveDate {
-    s.parse().unwrap()
-}
 
 fn plan(seed: u64, total_events: u64) -> SimulationPlan {
     let mut plan = SimulationPlan::new(day("2026-11-20"), 3, total_events);

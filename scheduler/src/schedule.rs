@@ -62,12 +62,7 @@ impl fmt::Display for Schedule {
 #[cfg(test)]
 mod tests {
     use super::*;
-
-    fn at(s: &str) -> DateTime<Utc> {
-        DateTime::parse_from_rfc3339(s)
-            .map(|t| t.with_timezone(&Utc))
-            .unwrap_or_else(|e| panic!("{s}: {e}"))
-    }
+    use testkit::at;
 
     fn schedule(expression: &str) -> Schedule {
         Schedule::parse("test", expression).unwrap_or_else(|e| panic!("{e}"))

@@ -10,11 +10,8 @@ use chrono::{DateTime, Utc};
 use deadpool_postgres::{Manager, ManagerConfig, Pool, RecyclingMethod};
 use scheduler::{Job, JobContext, JobFuture, RunOutcome, Schedule, catch_up, run_job};
 use testkit::TestDb;
+use testkit::at;
 use tokio_postgres::NoTls;
-
-fn at(s: &str) -> DateTime<Utc> {
-    DateTime::parse_from_rfc3339(s).unwrap().with_timezone(&Utc)
-}
 
 fn pool(db: &TestDb) -> Pool {
     let manager = Manager::from_config(

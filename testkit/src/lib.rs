@@ -266,3 +266,15 @@ where
         .map(|row| row.get(0))
         .collect()
 }
+
+/// The instant of an RFC 3339 timestamp written in a test (`2026-11-22T03:00:00Z`).
+pub fn at(s: &str) -> chrono::DateTime<chrono::Utc> {
+    chrono::DateTime::parse_from_rfc3339(s)
+        .map(|t| t.with_timezone(&chrono::Utc))
+        .unwrap_or_else(|e| panic!("timestamp {s:?}: {e}"))
+}
+
+/// The date of a `YYYY-MM-DD` written in a test.
+pub fn day(s: &str) -> chrono::NaiveDate {
+    chrono::NaiveDate::parse_from_str(s, "%Y-%m-%d").unwrap_or_else(|e| panic!("date {s:?}: {e}"))
+}

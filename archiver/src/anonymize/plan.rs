@@ -77,12 +77,7 @@ pub(super) fn plan(day: NaiveDate, line: DateTime<Utc>, state: &State) -> Option
 #[cfg(test)]
 mod tests {
     use super::*;
-
-    fn at(s: &str) -> DateTime<Utc> {
-        DateTime::parse_from_rfc3339(s)
-            .map(|t| t.with_timezone(&Utc))
-            .unwrap_or_else(|e| panic!("{s}: {e}"))
-    }
+    use testkit::at;
 
     fn day() -> NaiveDate {
         NaiveDate::from_ymd_opt(2026, 8, 20).unwrap_or_default()

@@ -5,6 +5,7 @@
 -- first, in which case this insert waits and makes a fresh one. The rows come
 -- in key order, the order the aggregator locks them in, so neither deadlocks.
 INSERT INTO event_invalidations AS i (organization_id, campaign_id, day, shard)
-SELECT * FROM unnest($1::bigint[], $2::bigint[], $3::date[], $4::int[])
+SELECT org, campaign, day, $4::int
+  FROM unnest($1::bigint[], $2::bigint[], $3::date[]) AS u(org, campaign, day)
 ON CONFLICT (organization_id, campaign_id, day, shard)
     DO UPDATE SET first_touched_at = i.first_touched_at
