@@ -232,7 +232,9 @@ impl Ingest {
         let mut senders = Vec::new();
         let mut writers = Vec::new();
         for id in 0..config.writers {
-            let (tx, rx) = tokio::sync::mpsc::channel(config.batch_size * 2);
+            // Two batches' worth of records queue per writer, in chunks.
+            let chunks = (config.batch_size * 2).div_ceil(source::CHUNK).max(2);
+            let (tx, rx) = tokio::sync::mpsc::channel(chunks);
             senders.push(tx);
             let task = WriterTask::new(id, shared.clone());
             writers.push(tokio::spawn(task.run(rx)));

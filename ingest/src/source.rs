@@ -32,11 +32,22 @@ use crate::retry::Backoff;
 /// `max.poll.interval.ms` is never reached while Postgres is slow or down.
 pub(crate) const PAUSE_AFTER: Duration = Duration::from_secs(1);
 
+/// Records handed to a writer in one message: one channel operation and at most one
+/// wake-up of the writer per chunk instead of per record.
+pub(crate) const CHUNK: usize = 256;
+
+/// A record with the epoch of its partition when it was polled.
+#[derive(Debug)]
+pub(crate) struct Tagged {
+    pub record: Record,
+    pub epoch: u64,
+}
+
 /// What the consumer thread tells a writer.
 #[derive(Debug)]
 pub(crate) enum ToWriter {
-    /// A record of a partition at the given epoch.
-    Record { record: Record, epoch: u64 },
+    /// Records of the writer's partitions, in the order polled.
+    Records(Vec<Tagged>),
     /// The partition is (again) this writer's, starting at `next_offset`.
     Assigned {
         partition: i32,
@@ -61,9 +72,23 @@ struct Router {
 }
 
 impl Router {
-    fn writer(&self, partition: i32) -> Option<&Sender<ToWriter>> {
+    fn index(&self, partition: i32) -> Option<usize> {
         let n = self.writers.len();
-        (n > 0).then(|| &self.writers[partition.unsigned_abs() as usize % n])
+        (n > 0).then(|| partition.unsigned_abs() as usize % n)
+    }
+
+    fn writer(&self, partition: i32) -> Option<&Sender<ToWriter>> {
+        self.index(partition).map(|i| &self.writers[i])
+    }
+
+    /// Where a record of `partition` goes and the epoch it carries; `None` if the
+    /// partition is not assigned (any more) or the writers are gone.
+    fn route(&self, partition: i32) -> Option<(usize, u64)> {
+        if !self.assigned.contains(&partition) {
+            return None;
+        }
+        let epoch = self.epochs.get(&partition).copied().unwrap_or(0);
+        self.index(partition).map(|i| (i, epoch))
     }
 
     fn announce(&mut self, partition: i32, next_offset: i64) {
@@ -247,7 +272,10 @@ pub(crate) fn poll_loop(
     state: Loop,
 ) -> BaseConsumer<IngestContext> {
     let topic = consumer.context().topic.clone();
-    let mut backlog: VecDeque<(i32, ToWriter)> = VecDeque::new();
+    let writers = consumer.context().router().writers.len();
+    // Chunks not yet taken by their writer, in the order polled, by writer index.
+    let mut backlog: VecDeque<(usize, Vec<Tagged>)> = VecDeque::new();
+    let mut pending: Vec<Vec<Tagged>> = (0..writers).map(|_| Vec::new()).collect();
     let mut paused = false;
     let mut full_since: Option<Instant> = None;
     let mut last_commit = Instant::now();
@@ -267,13 +295,10 @@ pub(crate) fn poll_loop(
         }
 
         // Deliver what waits, in order; stop at the first full writer.
-        while let Some((partition, msg)) = backlog.pop_front() {
-            match try_route(&consumer, partition, msg) {
-                Ok(()) => {}
-                Err(msg) => {
-                    backlog.push_front((partition, msg));
-                    break;
-                }
+        while let Some((writer, chunk)) = backlog.pop_front() {
+            if let Err(chunk) = try_send(&consumer, writer, chunk) {
+                backlog.push_front((writer, chunk));
+                break;
             }
         }
         if backlog.is_empty() {
@@ -293,38 +318,52 @@ pub(crate) fn poll_loop(
             paused = true;
         }
 
-        let timeout = if backlog.is_empty() && retry_reseeks.is_empty() {
+        let mut timeout = if backlog.is_empty() && retry_reseeks.is_empty() {
             Duration::from_millis(100)
         } else {
             Duration::from_millis(10)
         };
-        match consumer.poll(timeout) {
-            Some(Ok(message)) => {
-                crate::metrics::global().consumed(1);
-                let partition = message.partition();
-                let epoch = {
-                    let router = consumer.context().router();
-                    if !router.assigned.contains(&partition) {
+        // Take what librdkafka has ready (waiting only for the first record), at most
+        // two chunks per writer, then hand it over chunk by chunk.
+        let mut polled = 0;
+        while polled < 2 * CHUNK * writers.max(1) {
+            match consumer.poll(timeout) {
+                Some(Ok(message)) => {
+                    polled += 1;
+                    timeout = Duration::ZERO;
+                    let partition = message.partition();
+                    let Some((writer, epoch)) = consumer.context().router().route(partition) else {
                         continue;
+                    };
+                    let Some(chunk) = pending.get_mut(writer) else {
+                        continue;
+                    };
+                    chunk.push(Tagged {
+                        record: Record {
+                            partition,
+                            offset: message.offset(),
+                            payload: message.payload().unwrap_or_default().to_vec(),
+                        },
+                        epoch,
+                    });
+                    if chunk.len() >= CHUNK {
+                        let chunk = std::mem::take(chunk);
+                        hand_over(&consumer, &mut backlog, writer, chunk);
                     }
-                    router.epochs.get(&partition).copied().unwrap_or(0)
-                };
-                let record = Record {
-                    partition,
-                    offset: message.offset(),
-                    payload: message.payload().unwrap_or_default().to_vec(),
-                };
-                let msg = ToWriter::Record { record, epoch };
-                if backlog.is_empty() {
-                    if let Err(msg) = try_route(&consumer, partition, msg) {
-                        backlog.push_back((partition, msg));
-                    }
-                } else {
-                    backlog.push_back((partition, msg));
                 }
+                Some(Err(e)) => {
+                    log_kafka_error(&e, &mut last_error);
+                    break;
+                }
+                None => break,
             }
-            Some(Err(e)) => log_kafka_error(&e, &mut last_error),
-            None => {}
+        }
+        crate::metrics::global().consumed(polled as u64);
+        for (writer, chunk) in pending.iter_mut().enumerate() {
+            if !chunk.is_empty() {
+                let chunk = std::mem::take(chunk);
+                hand_over(&consumer, &mut backlog, writer, chunk);
+            }
         }
     }
 
@@ -333,20 +372,35 @@ pub(crate) fn poll_loop(
     consumer
 }
 
-fn try_route(
+/// Sends `chunk` to its writer unless chunks already wait (order is kept) or the
+/// writer is full, in which case it waits in the backlog.
+fn hand_over(
     consumer: &BaseConsumer<IngestContext>,
-    partition: i32,
-    msg: ToWriter,
-) -> Result<(), ToWriter> {
+    backlog: &mut VecDeque<(usize, Vec<Tagged>)>,
+    writer: usize,
+    chunk: Vec<Tagged>,
+) {
+    if !backlog.is_empty() {
+        backlog.push_back((writer, chunk));
+    } else if let Err(chunk) = try_send(consumer, writer, chunk) {
+        backlog.push_back((writer, chunk));
+    }
+}
+
+fn try_send(
+    consumer: &BaseConsumer<IngestContext>,
+    writer: usize,
+    chunk: Vec<Tagged>,
+) -> Result<(), Vec<Tagged>> {
     let router = consumer.context().router();
-    let Some(writer) = router.writer(partition) else {
+    let Some(sender) = router.writers.get(writer) else {
         return Ok(());
     };
-    match writer.try_send(msg) {
+    match sender.try_send(ToWriter::Records(chunk)) {
         Ok(()) => Ok(()),
-        Err(TrySendError::Full(msg)) => Err(msg),
+        Err(TrySendError::Full(ToWriter::Records(chunk))) => Err(chunk),
         // A writer that has stopped takes nothing more; shutdown is under way.
-        Err(TrySendError::Closed(_)) => Ok(()),
+        Err(_) => Ok(()),
     }
 }
 
@@ -380,13 +434,16 @@ fn apply_reseek(
     consumer: &BaseConsumer<IngestContext>,
     topic: &str,
     reseek: Reseek,
-    backlog: &mut VecDeque<(i32, ToWriter)>,
+    backlog: &mut VecDeque<(usize, Vec<Tagged>)>,
 ) -> Option<Reseek> {
     let mut router = consumer.context().router();
     if !router.assigned.contains(&reseek.partition) {
         return None;
     }
-    backlog.retain(|(p, _)| *p != reseek.partition);
+    for (_, chunk) in backlog.iter_mut() {
+        chunk.retain(|t| t.record.partition != reseek.partition);
+    }
+    backlog.retain(|(_, chunk)| !chunk.is_empty());
     if let Err(e) = consumer.seek(
         topic,
         reseek.partition,

@@ -10,11 +10,13 @@ use std::time::Duration;
 use deadpool_postgres::Pool;
 use tokio::sync::mpsc::Receiver;
 
-use crate::batch::Batch;
+use chrono::{DateTime, Utc};
+
+use crate::batch::{Batch, Record};
 use crate::catalog::Catalog;
 use crate::pipeline::{IngestConfig, Totals};
 use crate::retry::Backoff;
-use crate::source::{Reseek, ToWriter};
+use crate::source::{Reseek, Tagged, ToWriter};
 use crate::writer::{Outcome, Writer};
 
 /// What every writer of one ingest shares.
@@ -58,12 +60,7 @@ impl WriterTask {
                 tokio::time::Instant::from_std(self.batch.opened + self.shared.config.batch_age);
             tokio::select! {
                 message = rx.recv() => match message {
-                    Some(message) => {
-                        self.handle(message);
-                        if self.batch.len() >= self.shared.config.batch_size {
-                            self.flush(false).await;
-                        }
-                    }
+                    Some(message) => self.receive(message).await,
                     None => {
                         self.flush(true).await;
                         tracing::debug!(writer = self.id, "writer finished");
@@ -77,55 +74,67 @@ impl WriterTask {
         }
     }
 
-    fn handle(&mut self, message: ToWriter) {
+    /// Adds one record to the batch, unless it predates its partition's current epoch
+    /// or position; a gap in offsets rewinds the partition instead.
+    fn take(&mut self, record: Record, epoch: u64, now: DateTime<Utc>) {
+        let Some(&(next, current)) = self.positions.get(&record.partition) else {
+            return;
+        };
+        // Records from before a seek or reassignment, or already stored.
+        if epoch != current || record.offset < next {
+            return;
+        }
+        let expected = self.batch.next_offset(record.partition).unwrap_or(next);
+        if record.offset < expected {
+            return;
+        }
+        if record.offset > expected && self.rewound_at.get(&record.partition) == Some(&expected) {
+            // Seen again after re-reading: the records are not in Kafka any more
+            // (retention) or never were (compaction, transaction markers).
+            let missing = record.offset - expected;
+            tracing::error!(
+                partition = record.partition,
+                from = expected,
+                to = record.offset,
+                missing,
+                "offsets missing from Kafka (expired by retention before ingest, or compacted): skipped"
+            );
+            crate::metrics::global().skipped(missing as u64);
+            self.rewound_at.remove(&record.partition);
+        } else if record.offset > expected {
+            // The batch's range would cover records it never saw: rewind to what
+            // is durable instead, and accept the gap only if it shows up again.
+            tracing::warn!(
+                partition = record.partition,
+                expected,
+                got = record.offset,
+                "gap in offsets; re-reading the partition from its stored position"
+            );
+            self.rewound_at.insert(record.partition, expected);
+            self.batch.drop_partition(record.partition);
+            self.positions.remove(&record.partition);
+            let _ = self.shared.reseek.send(Reseek {
+                partition: record.partition,
+                next_offset: next,
+            });
+            return;
+        }
+        self.batch
+            .push(record, next, &self.shared.config.limits, now);
+    }
+
+    /// Takes one message from the consumer thread; flushes whenever the batch is full,
+    /// so a batch never exceeds its size even in the middle of a chunk.
+    async fn receive(&mut self, message: ToWriter) {
         match message {
-            ToWriter::Record { record, epoch } => {
-                let Some(&(next, current)) = self.positions.get(&record.partition) else {
-                    return;
-                };
-                // Records from before a seek or reassignment, or already stored.
-                if epoch != current || record.offset < next {
-                    return;
+            ToWriter::Records(chunk) => {
+                let now = Utc::now();
+                for Tagged { record, epoch } in chunk {
+                    self.take(record, epoch, now);
+                    if self.batch.len() >= self.shared.config.batch_size {
+                        self.flush(false).await;
+                    }
                 }
-                let expected = self.batch.next_offset(record.partition).unwrap_or(next);
-                if record.offset < expected {
-                    return;
-                }
-                if record.offset > expected
-                    && self.rewound_at.get(&record.partition) == Some(&expected)
-                {
-                    // Seen again after re-reading: the records are not in Kafka any more
-                    // (retention) or never were (compaction, transaction markers).
-                    let missing = record.offset - expected;
-                    tracing::error!(
-                        partition = record.partition,
-                        from = expected,
-                        to = record.offset,
-                        missing,
-                        "offsets missing from Kafka (expired by retention before ingest, or compacted): skipped"
-                    );
-                    crate::metrics::global().skipped(missing as u64);
-                    self.rewound_at.remove(&record.partition);
-                } else if record.offset > expected {
-                    // The batch's range would cover records it never saw: rewind to what
-                    // is durable instead, and accept the gap only if it shows up again.
-                    tracing::warn!(
-                        partition = record.partition,
-                        expected,
-                        got = record.offset,
-                        "gap in offsets; re-reading the partition from its stored position"
-                    );
-                    self.rewound_at.insert(record.partition, expected);
-                    self.batch.drop_partition(record.partition);
-                    self.positions.remove(&record.partition);
-                    let _ = self.shared.reseek.send(Reseek {
-                        partition: record.partition,
-                        next_offset: next,
-                    });
-                    return;
-                }
-                self.batch
-                    .push(record, next, &self.shared.config.limits, chrono::Utc::now());
             }
             ToWriter::Assigned {
                 partition,
