@@ -282,8 +282,10 @@ pub(crate) fn poll_loop(
     let mut kafka_committed: BTreeMap<i32, i64> = BTreeMap::new();
     let mut last_error: Option<Instant> = None;
     let mut retry_reseeks: Vec<Reseek> = Vec::new();
+    let mut stats = LoopStats::default();
 
     while !state.stop.load(Ordering::Relaxed) {
+        stats.report_every(Duration::from_secs(1));
         let mut retry = Vec::new();
         for reseek in retry_reseeks.drain(..).chain(state.reseeks.try_iter()) {
             retry.extend(apply_reseek(&consumer, &topic, reseek, &mut backlog));
@@ -311,6 +313,7 @@ pub(crate) fn poll_loop(
             let since = *full_since.get_or_insert_with(Instant::now);
             if since.elapsed() < PAUSE_AFTER {
                 // Writers are busy with a batch: wait for room without polling.
+                stats.full_waits += 1;
                 std::thread::sleep(Duration::from_millis(1));
                 continue;
             }
@@ -355,9 +358,13 @@ pub(crate) fn poll_loop(
                     log_kafka_error(&e, &mut last_error);
                     break;
                 }
-                None => break,
+                None => {
+                    stats.empty_polls += 1;
+                    break;
+                }
             }
         }
+        stats.records += polled;
         crate::metrics::global().consumed(polled as u64);
         for (writer, chunk) in pending.iter_mut().enumerate() {
             if !chunk.is_empty() {
@@ -370,6 +377,36 @@ pub(crate) fn poll_loop(
     // Closing the queues lets every writer flush its last batch and finish.
     consumer.context().router().writers.clear();
     consumer
+}
+
+/// What the poll loop did, logged at debug level once a second: whether the writers or
+/// Kafka set the pace.
+#[derive(Default)]
+struct LoopStats {
+    since: Option<Instant>,
+    records: usize,
+    /// Polls that found nothing ready: the writers waited for Kafka.
+    empty_polls: u64,
+    /// Millisecond waits for a full writer: Kafka's records waited for the writers.
+    full_waits: u64,
+}
+
+impl LoopStats {
+    fn report_every(&mut self, period: Duration) {
+        let since = *self.since.get_or_insert_with(Instant::now);
+        if since.elapsed() >= period {
+            tracing::debug!(
+                records = self.records,
+                empty_polls = self.empty_polls,
+                full_waits_ms = self.full_waits,
+                "consumer loop"
+            );
+            *self = LoopStats {
+                since: Some(Instant::now()),
+                ..LoopStats::default()
+            };
+        }
+    }
 }
 
 /// Sends `chunk` to its writer unless chunks already wait (order is kept) or the

@@ -1,16 +1,19 @@
 //! One writer: takes the records of its partitions from the consumer thread, batches
 //! them (flushing on size or age), checks organizations and campaigns, writes each batch
 //! with retries, and keeps every partition's position, refusing any gap it did not see.
+//! A batch is written by its own task while the next one is decoded, so that Postgres
+//! never waits for the decoding; at most one batch per writer is in flight, and batches
+//! commit in the order they were made.
 
 use std::collections::{BTreeMap, HashMap};
 use std::sync::atomic::Ordering;
 use std::sync::{Arc, Mutex, mpsc};
 use std::time::Duration;
 
+use chrono::{DateTime, Utc};
 use deadpool_postgres::Pool;
 use tokio::sync::mpsc::Receiver;
-
-use chrono::{DateTime, Utc};
+use tokio::task::JoinHandle;
 
 use crate::batch::{Batch, Record};
 use crate::catalog::Catalog;
@@ -41,6 +44,11 @@ pub(crate) struct WriterTask {
     /// gap seen again there is genuine (compaction, retention).
     rewound_at: HashMap<i32, i64>,
     batch: Batch,
+    /// The batch being written, if any; `None` from it means nothing was committed.
+    in_flight: Option<JoinHandle<Option<Outcome>>>,
+    /// Per partition: where the batch in flight ends, which is where the batch being
+    /// made starts.
+    in_flight_ends: HashMap<i32, i64>,
 }
 
 impl WriterTask {
@@ -51,6 +59,8 @@ impl WriterTask {
             positions: HashMap::new(),
             rewound_at: HashMap::new(),
             batch: Batch::new(),
+            in_flight: None,
+            in_flight_ends: HashMap::new(),
         }
     }
 
@@ -63,12 +73,22 @@ impl WriterTask {
                     Some(message) => self.receive(message).await,
                     None => {
                         self.flush(true).await;
+                        self.settle().await;
                         tracing::debug!(writer = self.id, "writer finished");
                         return;
                     }
                 },
                 _ = tokio::time::sleep_until(deadline), if !self.batch.is_empty() => {
                     self.flush(false).await;
+                }
+                written = async {
+                    match self.in_flight.as_mut() {
+                        Some(task) => task.await,
+                        None => std::future::pending().await,
+                    }
+                }, if self.in_flight.is_some() => {
+                    self.in_flight = None;
+                    self.settled(written);
                 }
             }
         }
@@ -77,13 +97,18 @@ impl WriterTask {
     /// Adds one record to the batch, unless it predates its partition's current epoch
     /// or position; a gap in offsets rewinds the partition instead.
     fn take(&mut self, record: Record, epoch: u64, now: DateTime<Utc>) {
-        let Some(&(next, current)) = self.positions.get(&record.partition) else {
+        let Some(&(stored, current)) = self.positions.get(&record.partition) else {
             return;
         };
         // Records from before a seek or reassignment, or already stored.
-        if epoch != current || record.offset < next {
+        if epoch != current || record.offset < stored {
             return;
         }
+        let next = self
+            .in_flight_ends
+            .get(&record.partition)
+            .copied()
+            .unwrap_or(stored);
         let expected = self.batch.next_offset(record.partition).unwrap_or(next);
         if record.offset < expected {
             return;
@@ -142,65 +167,60 @@ impl WriterTask {
                 epoch,
             } => {
                 // Whatever is batched of it predates the new position: it will be re-read.
+                // The new position comes from Postgres; should the batch in flight still
+                // commit this partition, the next batch's compare-and-set refuses it and
+                // the partition is re-positioned.
                 self.batch.drop_partition(partition);
+                self.in_flight_ends.remove(&partition);
                 self.positions.insert(partition, (next_offset, epoch));
             }
             ToWriter::Revoked { partition } => {
                 self.batch.drop_partition(partition);
+                self.in_flight_ends.remove(&partition);
                 self.positions.remove(&partition);
             }
         }
     }
 
+    /// Hands the batch to a task of its own once the one in flight is done; at
+    /// shutdown, also waits for it.
     async fn flush(&mut self, stopping: bool) {
         if self.batch.is_empty() {
             return;
         }
-        if self.batch.has_rows() {
-            let mut snapshot = self.shared.catalog.snapshot();
-            let misses = self.batch.rows.iter().any(|r| {
-                snapshot
-                    .check(r.event.organization_id.0, r.event.campaign_id.0)
-                    .is_err()
-            });
-            if misses {
-                // A campaign created a moment ago must not be dead-lettered.
-                match self
-                    .shared
-                    .catalog
-                    .refresh_if_older_than(&self.shared.pool, Duration::from_secs(1))
-                    .await
-                {
-                    Ok(_) => snapshot = self.shared.catalog.snapshot(),
-                    Err(e) => {
-                        tracing::warn!(error = %e, "catalog refresh failed; using the last one")
-                    }
-                }
-                self.batch
-                    .reject_unknown(|org, campaign| snapshot.check(org, campaign));
-            }
+        self.settle().await;
+        let batch = std::mem::replace(&mut self.batch, Batch::new());
+        self.in_flight_ends = batch.ranges.iter().map(|(p, r)| (*p, r.to)).collect();
+        self.in_flight = Some(tokio::spawn(commit(
+            self.shared.clone(),
+            batch,
+            stopping,
+            self.id,
+        )));
+        // A task spawned from a worker waits in that worker's LIFO slot, which no other
+        // worker steals, until the spawner yields: without this, Postgres would wait
+        // for the next batch's decoding before receiving this one.
+        tokio::task::yield_now().await;
+        if stopping {
+            self.settle().await;
         }
-        crate::metrics::global().unknown_fields(self.batch.unknown_fields);
-        self.batch.unknown_fields = 0;
+    }
 
-        let mut backoff = Backoff::new();
-        loop {
-            match self.shared.writer.write(&mut self.batch).await {
-                Ok(outcome) => {
-                    self.apply(&outcome);
-                    return;
-                }
-                Err(e) => {
-                    crate::metrics::global().batch("retried");
-                    let wait = backoff.next_delay();
-                    if stopping && backoff.attempts() > 8 {
-                        tracing::error!(writer = self.id, error = %e, "giving up on the last batch at shutdown: nothing was committed, it will be read again");
-                        return;
-                    }
-                    tracing::warn!(writer = self.id, error = %e, retry_in_ms = wait.as_millis() as u64, "batch failed; retrying");
-                    tokio::time::sleep(wait).await;
-                }
-            }
+    /// Waits for the batch in flight, if any, and takes its outcome.
+    async fn settle(&mut self) {
+        if let Some(task) = self.in_flight.take() {
+            let written = task.await;
+            self.settled(written);
+        }
+    }
+
+    fn settled(&mut self, written: Result<Option<Outcome>, tokio::task::JoinError>) {
+        self.in_flight_ends.clear();
+        match written {
+            Ok(Some(outcome)) => self.apply(&outcome),
+            // Nothing committed: the records are read again after a restart.
+            Ok(None) => {}
+            Err(e) => tracing::error!(writer = self.id, error = %e, "batch task failed"),
         }
     }
 
@@ -221,12 +241,73 @@ impl WriterTask {
         }
         for &(partition, next) in &outcome.fenced {
             crate::metrics::global().batch("fenced");
-            // Until the consumer has re-positioned it, nothing of it is accepted.
+            // Until the consumer has re-positioned it, nothing of it is accepted; what
+            // the next batch holds of it started where the refused batch ended.
             self.positions.remove(&partition);
+            self.batch.drop_partition(partition);
             let _ = self.shared.reseek.send(Reseek {
                 partition,
                 next_offset: next,
             });
+        }
+    }
+}
+
+/// Checks organizations and campaigns, then writes `batch` with retries; `None` if it
+/// gave up at shutdown without committing anything.
+async fn commit(
+    shared: Shared,
+    mut batch: Batch,
+    stopping: bool,
+    writer: usize,
+) -> Option<Outcome> {
+    if batch.has_rows() {
+        let mut snapshot = shared.catalog.snapshot();
+        let misses = batch.rows.iter().any(|r| {
+            snapshot
+                .check(r.event.organization_id.0, r.event.campaign_id.0)
+                .is_err()
+        });
+        if misses {
+            // A campaign created a moment ago must not be dead-lettered.
+            match shared
+                .catalog
+                .refresh_if_older_than(&shared.pool, Duration::from_secs(1))
+                .await
+            {
+                Ok(_) => snapshot = shared.catalog.snapshot(),
+                Err(e) => {
+                    tracing::warn!(error = %e, "catalog refresh failed; using the last one")
+                }
+            }
+            batch.reject_unknown(|org, campaign| snapshot.check(org, campaign));
+        }
+    }
+    crate::metrics::global().unknown_fields(batch.unknown_fields);
+    batch.unknown_fields = 0;
+
+    let mut backoff = Backoff::new();
+    let started = std::time::Instant::now();
+    loop {
+        match shared.writer.write(&mut batch).await {
+            Ok(outcome) => {
+                tracing::debug!(
+                    writer,
+                    write_ms = started.elapsed().as_secs_f64() * 1e3,
+                    "batch written"
+                );
+                return Some(outcome);
+            }
+            Err(e) => {
+                crate::metrics::global().batch("retried");
+                let wait = backoff.next_delay();
+                if stopping && backoff.attempts() > 8 {
+                    tracing::error!(writer, error = %e, "giving up on the last batch at shutdown: nothing was committed, it will be read again");
+                    return None;
+                }
+                tracing::warn!(writer, error = %e, retry_in_ms = wait.as_millis() as u64, "batch failed; retrying");
+                tokio::time::sleep(wait).await;
+            }
         }
     }
 }
