@@ -31,6 +31,8 @@ pub struct IngestConfig {
     pub database: tokio_postgres::Config,
     /// Concurrent writers (each with its own connection and batches).
     pub writers: usize,
+    /// COPY statements run at once by all writers together; the others wait their turn.
+    pub copy_streams: usize,
     /// Records per batch before it is flushed.
     pub batch_size: usize,
     /// Age at which a non-empty batch is flushed anyway.
@@ -56,6 +58,7 @@ impl IngestConfig {
             group: group.to_owned(),
             database,
             writers: 2,
+            copy_streams: 1,
             batch_size: 10_000,
             batch_age: Duration::from_millis(250),
             limits: Limits::default(),
@@ -181,9 +184,9 @@ impl Ingest {
     /// Checks the schema, loads the catalog, premakes partitions, then joins the consumer
     /// group and starts the writers.
     pub async fn start(config: IngestConfig) -> Result<Ingest, IngestError> {
-        if config.writers == 0 || config.batch_size == 0 {
+        if config.writers == 0 || config.batch_size == 0 || config.copy_streams == 0 {
             return Err(IngestError::Config(
-                "writers and batch size must be at least 1".into(),
+                "writers, COPY streams and batch size must be at least 1".into(),
             ));
         }
         let pool = pool(&config.database, config.writers + 2)?;
@@ -212,7 +215,7 @@ impl Ingest {
         let catalog = Catalog::load(&pool)
             .await
             .map_err(|e| IngestError::Database(e.to_string()))?;
-        let writer = Writer::new(pool.clone(), &config.topic, days)
+        let writer = Writer::new(pool.clone(), &config.topic, days, config.copy_streams)
             .await
             .map_err(|e| IngestError::Database(e.to_string()))?;
 

@@ -10,6 +10,7 @@ use deadpool_postgres::Transaction;
 use deadpool_postgres::{Object, Pool};
 use futures::pin_mut;
 use schema::{EventType, Fragment, describe_pg_error};
+use tokio::sync::Semaphore;
 use tokio_postgres::GenericClient;
 use tokio_postgres::binary_copy::BinaryCopyInWriter;
 use tokio_postgres::error::SqlState;
@@ -82,11 +83,19 @@ pub(crate) struct Writer {
     topic: String,
     days: DayCache,
     event_type: Type,
+    /// Turns at COPY, shared by every writer of the process.
+    copy_turns: Arc<Semaphore>,
 }
 
 impl Writer {
-    /// A writer over `pool`; learns the `event_type` enum's type from the server.
-    pub async fn new(pool: Pool, topic: &str, days: DayCache) -> Result<Writer, WriteError> {
+    /// A writer over `pool` whose writers run at most `copy_streams` COPYs at once;
+    /// learns the `event_type` enum's type from the server.
+    pub async fn new(
+        pool: Pool,
+        topic: &str,
+        days: DayCache,
+        copy_streams: usize,
+    ) -> Result<Writer, WriteError> {
         let client = pool.get().await.map_err(WriteError::pool)?;
         let stmt = client
             .prepare("SELECT NULL::event_type")
@@ -98,6 +107,7 @@ impl Writer {
             topic: topic.to_owned(),
             days,
             event_type,
+            copy_turns: Arc::new(Semaphore::new(copy_streams.max(1))),
         })
     }
 
@@ -207,7 +217,13 @@ impl Writer {
         }
 
         let copy_started = Instant::now();
+        // Held for the COPY only. Turns cannot deadlock: while a transaction waits for
+        // its turn it holds only its own partitions' offsets rows, which no COPY
+        // touches, so a COPY can only wait on transactions past their COPY, and those
+        // commit without a turn.
+        let turn = self.copy_turns.acquire().await.ok();
         let inserted = self.insert_rows(&tx, &batch.rows).await?;
+        drop(turn);
         let copy_seconds = copy_started.elapsed().as_secs_f64();
 
         let mut dead: Vec<&DeadLetter> = batch.dead.iter().collect();

@@ -179,6 +179,11 @@ pub struct WriterArgs {
     /// over them.
     #[arg(long, env = "TALLY_WRITERS", default_value_t = 2, value_parser = clap::value_parser!(u16).range(1..=64))]
     pub writers: u16,
+    /// COPY statements one process runs at once; the writers take turns, and do
+    /// everything else meanwhile (concurrent COPYs into the same indexes cost Postgres
+    /// more than they gain on a small machine: docs/decisions.md).
+    #[arg(long, env = "TALLY_COPY_STREAMS", default_value_t = 1, value_parser = clap::value_parser!(u16).range(1..=64))]
+    pub copy_streams: u16,
     /// Records per batch (one transaction each).
     #[arg(long, env = "TALLY_BATCH_SIZE", default_value_t = 10_000, value_parser = clap::value_parser!(u32).range(1..=1_000_000))]
     pub batch_size: u32,

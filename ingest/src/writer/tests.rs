@@ -30,7 +30,7 @@ async fn fixture() -> Fixture {
         .unwrap();
     let pool = crate::pool(db.config(), 4).unwrap();
     let days = DayCache::load(&client).await.unwrap();
-    let writer = Writer::new(pool.clone(), TOPIC, days).await.unwrap();
+    let writer = Writer::new(pool.clone(), TOPIC, days, 1).await.unwrap();
     Fixture { db, writer, pool }
 }
 
