@@ -475,7 +475,8 @@ impl Writer {
     }
 }
 
-/// The time between the earliest and the latest event of `rows`.
+/// The time between the 10th and the 90th percentile of `rows`' event times, so that a
+/// few late events do not set it.
 fn time_span(rows: &[Row]) -> chrono::TimeDelta {
     let mut times: Vec<_> = rows.iter().map(|r| r.event.occurred_at).collect();
     times.sort_unstable();

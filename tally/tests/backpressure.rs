@@ -6,7 +6,7 @@
 #![allow(clippy::unwrap_used)]
 
 use std::process::{Command, Stdio};
-use std::time::{Duration, Instant};
+use std::time::Duration;
 
 use chrono::{TimeDelta, Utc};
 use ingest::simulate::{
@@ -17,7 +17,7 @@ use testkit::TestDb;
 
 mod common;
 
-use common::{Guard, committed};
+use common::{Guard, committed, wait_committed};
 
 const TALLY: &str = env!("CARGO_BIN_EXE_tally");
 /// About 130 MB of JSON: several times what the ingest may buffer.
@@ -103,15 +103,7 @@ async fn a_backlog_while_postgres_is_blocked_keeps_memory_bounded_and_loses_noth
     );
 
     blocker.batch_execute("COMMIT").await.unwrap();
-    let started = Instant::now();
-    while committed(&db).await < TOTAL as i64 {
-        assert!(
-            started.elapsed() < Duration::from_secs(120),
-            "only {} of {TOTAL} records committed after the lock was released",
-            committed(&db).await
-        );
-        tokio::time::sleep(Duration::from_millis(200)).await;
-    }
+    wait_committed(&db, TOTAL as i64, Duration::from_secs(120)).await;
     let peak_mb = status_kb(pid, "VmHWM:") / 1024;
     assert!(
         peak_mb <= MAX_RSS_MB,

@@ -19,7 +19,7 @@ use testkit::TestDb;
 
 mod common;
 
-use common::{Guard, committed};
+use common::{Guard, committed, wait_committed};
 
 const TALLY: &str = env!("CARGO_BIN_EXE_tally");
 const TOTAL: u64 = 40_000;
@@ -110,15 +110,7 @@ async fn sigkill_five_times_mid_stream_then_exactly_the_expected_rows() {
 
     // A last run finishes the stream and stops gracefully on SIGTERM.
     let mut child = start_ingest(&brokers, &topic, &url);
-    let started = Instant::now();
-    while committed(&db).await < TOTAL as i64 {
-        assert!(
-            started.elapsed() < Duration::from_secs(120),
-            "stuck at {}",
-            committed(&db).await
-        );
-        tokio::time::sleep(Duration::from_millis(100)).await;
-    }
+    wait_committed(&db, TOTAL as i64, Duration::from_secs(120)).await;
     kill(Pid::from_raw(child.0.id() as i32), Signal::SIGTERM).unwrap();
     let status = child.0.wait().unwrap();
     assert!(status.success(), "graceful stop exits 0, got {status}");

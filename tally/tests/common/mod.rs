@@ -1,6 +1,7 @@
 //! What the tests that run the real `tally ingest` binary share.
 
 use std::process::Child;
+use std::time::{Duration, Instant};
 
 use testkit::TestDb;
 
@@ -25,4 +26,20 @@ pub async fn committed(db: &TestDb) -> i64 {
         .await
         .unwrap_or_else(|e| panic!("reading ingest_offsets: {e}"))
         .get(0)
+}
+
+/// Waits until `target` records are committed, failing the test after `within`.
+pub async fn wait_committed(db: &TestDb, target: i64, within: Duration) {
+    let started = Instant::now();
+    loop {
+        let now = committed(db).await;
+        if now >= target {
+            return;
+        }
+        assert!(
+            started.elapsed() < within,
+            "only {now} of {target} records committed after {within:?}"
+        );
+        tokio::time::sleep(Duration::from_millis(100)).await;
+    }
 }
