@@ -27,6 +27,7 @@ pub async fn run(args: DemoArgs) -> anyhow::Result<()> {
         Some(dir) => localpg::binaries_in(dir)?,
         None => localpg::find_binaries()?,
     };
+    let mut shutdown = crate::shutdown::Shutdown::listen()?;
     println!("starting an embedded PostgreSQL ({})", binaries.version);
     let cluster = tokio::task::spawn_blocking(move || {
         Cluster::start_with(binaries, &ClusterOptions::default())
@@ -36,14 +37,14 @@ pub async fn run(args: DemoArgs) -> anyhow::Result<()> {
 
     let outcome = tokio::select! {
         outcome = pipeline(&cluster, &args) => outcome,
-        _ = crate::shutdown::signal() => Err(anyhow::anyhow!("interrupted")),
+        () = shutdown.received() => Err(anyhow::anyhow!("interrupted")),
     };
     if outcome.is_ok() && args.keep {
         show_contents(&cluster).await?;
         println!();
         println!("connect with:  {}", cluster.psql_command(DATABASE));
         println!("press Ctrl-C to stop; the cluster and its files are removed on exit");
-        crate::shutdown::signal().await?;
+        shutdown.received().await;
         println!("stopping");
     }
     let dir = cluster.dir().to_path_buf();

@@ -8,10 +8,10 @@ use crate::cli::IngestArgs;
 /// Runs the ingest until a signal.
 pub async fn run(args: IngestArgs) -> anyhow::Result<()> {
     let config = config(&args)?;
+    let mut shutdown = crate::shutdown::Shutdown::listen()?;
     let ingest = ingest::Ingest::start(config).await?;
-    let stopped_by = crate::shutdown::signal().await;
+    shutdown.received().await;
     let summary = ingest.stop().await;
-    stopped_by?;
     println!(
         "stopped: {} stored, {} duplicates dropped, {} dead letters in {:.1}s",
         summary.stored,

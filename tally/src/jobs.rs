@@ -168,15 +168,11 @@ pub async fn pool(config: tokio_postgres::Config) -> anyhow::Result<Pool> {
 pub async fn schedule(args: ScheduleArgs) -> anyhow::Result<()> {
     let jobs = jobs(&args.jobs, args.partitions.premake_days)?;
     let pool = pool(args.database.config()?).await?;
+    let mut shutdown = crate::shutdown::Shutdown::listen()?;
     for job in &jobs {
         println!("{:<10} {}", job.name(), job.schedule());
     }
-    scheduler::run(pool, jobs, async {
-        if let Err(e) = crate::shutdown::signal().await {
-            tracing::error!(error = %e, "cannot wait for signals; stopping");
-        }
-    })
-    .await?;
+    scheduler::run(pool, jobs, async move { shutdown.received().await }).await?;
     Ok(())
 }
 

@@ -5,9 +5,9 @@
 
 use std::io::{BufRead as _, BufReader};
 use std::path::PathBuf;
-use std::process::{Command, Stdio};
+use std::process::{Child, Command, ExitStatus, Stdio};
 use std::sync::mpsc;
-use std::time::Duration;
+use std::time::{Duration, Instant};
 
 use nix::sys::signal::{Signal, kill};
 use nix::unistd::Pid;
@@ -96,6 +96,43 @@ fn demo_with_a_wrong_bindir_names_it_and_the_fix() {
     );
 }
 
+/// A demo started with `--keep`. If the test fails before the demo exits, it is asked to
+/// stop with SIGTERM (so it removes its cluster) and killed if it does not: a kept demo
+/// left behind would wait for a signal forever and hold the test run's stderr open.
+struct KeptDemo(Child);
+
+impl KeptDemo {
+    fn signal(&self, signal: Signal) {
+        kill(Pid::from_raw(self.0.id() as i32), signal).expect("signal the demo");
+    }
+
+    /// The exit status, or `None` if the demo has not exited within `within`.
+    fn wait(&mut self, within: Duration) -> Option<ExitStatus> {
+        let started = Instant::now();
+        loop {
+            if let Some(status) = self.0.try_wait().expect("poll the demo") {
+                return Some(status);
+            }
+            if started.elapsed() > within {
+                return None;
+            }
+            std::thread::sleep(Duration::from_millis(50));
+        }
+    }
+}
+
+impl Drop for KeptDemo {
+    fn drop(&mut self) {
+        if matches!(self.0.try_wait(), Ok(None)) {
+            let _ = kill(Pid::from_raw(self.0.id() as i32), Signal::SIGTERM);
+            if self.wait(Duration::from_secs(30)).is_none() {
+                let _ = self.0.kill();
+                let _ = self.0.wait();
+            }
+        }
+    }
+}
+
 /// Reads lines from the demo's stdout until `pred` matches one, or times out.
 fn read_until(
     lines: &mpsc::Receiver<String>,
@@ -152,14 +189,16 @@ fn demo_runs_the_pipeline_and_accounts_for_every_record() {
 
 #[test]
 fn demo_keep_stays_up_for_psql_and_stops_cleanly_on_ctrl_c() {
-    let mut child = Command::new(TALLY)
-        .args(["demo", "--events", "2000", "--keep", "--premake-days", "3"])
-        .env("TALLY_LOG", "warn")
-        .stdout(Stdio::piped())
-        .stderr(Stdio::inherit())
-        .spawn()
-        .expect("tally demo starts");
-    let stdout = child.stdout.take().expect("piped");
+    let mut demo = KeptDemo(
+        Command::new(TALLY)
+            .args(["demo", "--events", "2000", "--keep", "--premake-days", "3"])
+            .env("TALLY_LOG", "warn")
+            .stdout(Stdio::piped())
+            .stderr(Stdio::inherit())
+            .spawn()
+            .expect("tally demo starts"),
+    );
+    let stdout = demo.0.stdout.take().expect("piped");
     let (tx, lines) = mpsc::channel();
     std::thread::spawn(move || {
         for line in BufReader::new(stdout).lines().map_while(Result::ok) {
@@ -200,9 +239,17 @@ fn demo_keep_stays_up_for_psql_and_stops_cleanly_on_ctrl_c() {
     );
     assert!(dir.exists(), "{} missing while running", dir.display());
 
-    kill(Pid::from_raw(child.id() as i32), Signal::SIGINT).expect("signal the demo");
+    // Sent right after the prompt is read: the demo must not lose a signal that arrives
+    // before it starts waiting for one.
+    demo.signal(Signal::SIGINT);
     let stopped = read_until(&lines, &mut seen, |l| l.starts_with("stopped;"));
-    let status = child.wait().expect("demo exits");
+    let status = demo.wait(Duration::from_secs(60));
+    let status = status.unwrap_or_else(|| {
+        panic!(
+            "the demo did not exit within 60 s of SIGINT:\n{}",
+            seen.join("\n")
+        )
+    });
     assert!(status.success(), "{status}:\n{}", seen.join("\n"));
     assert!(stopped, "{}", seen.join("\n"));
     assert!(!dir.exists(), "{} left behind", dir.display());
