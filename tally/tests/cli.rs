@@ -5,13 +5,15 @@
 
 use std::io::{BufRead as _, BufReader};
 use std::path::PathBuf;
-use std::process::{Child, Command, ExitStatus, Stdio};
+use std::process::{Child, Command, Stdio};
 use std::sync::mpsc;
-use std::time::{Duration, Instant};
+use std::time::Duration;
 
 use nix::sys::signal::{Signal, kill};
 use nix::unistd::Pid;
 use testkit::TestDb;
+
+mod common;
 
 const TALLY: &str = env!("CARGO_BIN_EXE_tally");
 
@@ -105,27 +107,13 @@ impl KeptDemo {
     fn signal(&self, signal: Signal) {
         kill(Pid::from_raw(self.0.id() as i32), signal).expect("signal the demo");
     }
-
-    /// The exit status, or `None` if the demo has not exited within `within`.
-    fn wait(&mut self, within: Duration) -> Option<ExitStatus> {
-        let started = Instant::now();
-        loop {
-            if let Some(status) = self.0.try_wait().expect("poll the demo") {
-                return Some(status);
-            }
-            if started.elapsed() > within {
-                return None;
-            }
-            std::thread::sleep(Duration::from_millis(50));
-        }
-    }
 }
 
 impl Drop for KeptDemo {
     fn drop(&mut self) {
         if matches!(self.0.try_wait(), Ok(None)) {
             let _ = kill(Pid::from_raw(self.0.id() as i32), Signal::SIGTERM);
-            if self.wait(Duration::from_secs(30)).is_none() {
+            if common::exit_within(&mut self.0, Duration::from_secs(30)).is_none() {
                 let _ = self.0.kill();
                 let _ = self.0.wait();
             }
@@ -243,7 +231,7 @@ fn demo_keep_stays_up_for_psql_and_stops_cleanly_on_ctrl_c() {
     // before it starts waiting for one.
     demo.signal(Signal::SIGINT);
     let stopped = read_until(&lines, &mut seen, |l| l.starts_with("stopped;"));
-    let status = demo.wait(Duration::from_secs(60));
+    let status = common::exit_within(&mut demo.0, Duration::from_secs(60));
     let status = status.unwrap_or_else(|| {
         panic!(
             "the demo did not exit within 60 s of SIGINT:\n{}",

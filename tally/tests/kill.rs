@@ -112,7 +112,8 @@ async fn sigkill_five_times_mid_stream_then_exactly_the_expected_rows() {
     let mut child = start_ingest(&brokers, &topic, &url);
     wait_committed(&db, TOTAL as i64, Duration::from_secs(120)).await;
     kill(Pid::from_raw(child.0.id() as i32), Signal::SIGTERM).unwrap();
-    let status = child.0.wait().unwrap();
+    let status = common::exit_within(&mut child.0, Duration::from_secs(60))
+        .expect("tally ingest exits within 60 s of SIGTERM");
     assert!(status.success(), "graceful stop exits 0, got {status}");
 
     if let Err(problems) = verify_ingested(&db.connect().await, &records).await {

@@ -1,6 +1,9 @@
-//! What the tests that run the real `tally ingest` binary share.
+//! What the tests that run the real `tally` binary share.
 
-use std::process::Child;
+// Each test binary uses its own part of this module.
+#![allow(dead_code)]
+
+use std::process::{Child, ExitStatus};
 use std::time::{Duration, Instant};
 
 use testkit::TestDb;
@@ -12,6 +15,21 @@ impl Drop for Guard {
     fn drop(&mut self) {
         let _ = self.0.kill();
         let _ = self.0.wait();
+    }
+}
+
+/// The child's exit status, or `None` if it has not exited within `within`, so that a
+/// child that fails to stop fails the test instead of hanging it.
+pub fn exit_within(child: &mut Child, within: Duration) -> Option<ExitStatus> {
+    let started = Instant::now();
+    loop {
+        if let Some(status) = child.try_wait().expect("poll the child") {
+            return Some(status);
+        }
+        if started.elapsed() > within {
+            return None;
+        }
+        std::thread::sleep(Duration::from_millis(50));
     }
 }
 
