@@ -32,6 +32,7 @@ pub struct IngestConfig {
     /// Concurrent writers (each with its own connection and batches).
     pub writers: usize,
     /// COPY statements run at once by all writers together; the others wait their turn.
+    /// At least as many as `writers` (the default, `usize::MAX`) means no turns.
     pub copy_streams: usize,
     /// Records per batch before it is flushed.
     pub batch_size: usize,
@@ -58,7 +59,7 @@ impl IngestConfig {
             group: group.to_owned(),
             database,
             writers: 2,
-            copy_streams: 1,
+            copy_streams: usize::MAX,
             batch_size: 10_000,
             batch_age: Duration::from_millis(250),
             limits: Limits::default(),
@@ -215,7 +216,8 @@ impl Ingest {
         let catalog = Catalog::load(&pool)
             .await
             .map_err(|e| IngestError::Database(e.to_string()))?;
-        let writer = Writer::new(pool.clone(), &config.topic, days, config.copy_streams)
+        let copy_streams = config.copy_streams.min(config.writers);
+        let writer = Writer::new(pool.clone(), &config.topic, days, copy_streams)
             .await
             .map_err(|e| IngestError::Database(e.to_string()))?;
 

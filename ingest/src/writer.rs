@@ -271,6 +271,7 @@ impl Writer {
             // How far apart in time the batch's events are (10th to 90th percentile):
             // the wider, the more of the indexes one COPY touches.
             span_s = time_span(&batch.rows).num_seconds(),
+            staged = inserted.staged,
             offsets_ms = (copy_started - begun).as_secs_f64() * 1e3,
             copy_ms = copy_seconds * 1e3,
             dead_letters_ms = (counters_started - dead_started).as_secs_f64() * 1e3,
@@ -322,6 +323,7 @@ impl Writer {
                 Ok(_) => Ok((start..end).collect()),
                 Err(e) if e.code() == Some(&SqlState::UNIQUE_VIOLATION) => {
                     tx.batch_execute("ROLLBACK TO SAVEPOINT tally_rows").await?;
+                    inserted.staged += end - start;
                     self.insert_staged(tx, &rows[start..end]).await.map(|ids| {
                         (start..end)
                             .filter(|&i| ids.contains(&rows[i].event.event_id))
@@ -523,6 +525,8 @@ struct Inserted {
     stored: Vec<usize>,
     /// Indices of rows Postgres refused, with its message.
     poisoned: Vec<(usize, String)>,
+    /// Rows that went through the staging table because their COPY met a stored repeat.
+    staged: usize,
 }
 
 /// Errors about one row's content (data exceptions, integrity, limits) rather than about

@@ -285,6 +285,7 @@ async fn commit(
     }
     crate::metrics::global().unknown_fields(batch.unknown_fields);
     batch.unknown_fields = 0;
+    batch.sort_rows();
 
     let mut backoff = Backoff::new();
     let started = std::time::Instant::now();

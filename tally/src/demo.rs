@@ -116,7 +116,7 @@ async fn pipeline(cluster: &Cluster, args: &DemoArgs) -> anyhow::Result<()> {
         cluster_config(cluster)?,
     );
     config.writers = usize::from(args.writer.writers);
-    config.copy_streams = usize::from(args.writer.copy_streams);
+    config.copy_streams = args.writer.copy_streams();
     config.batch_size = args.writer.batch_size as usize;
     config.batch_age = args.writer.batch_age;
     let ingest = Ingest::start(config).await?;
