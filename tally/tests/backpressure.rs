@@ -84,8 +84,8 @@ async fn a_backlog_while_postgres_is_blocked_keeps_memory_bounded_and_loses_noth
         .stderr(Stdio::inherit())
         .spawn()
         .expect("tally ingest starts");
-    let guard = Guard(child);
-    let pid = guard.0.id();
+    let guard = Guard::kill_on_drop(child);
+    let pid = guard.child.id();
 
     // Long enough to read the whole backlog if nothing held it back, and to pass the
     // one second after which the partitions are paused.

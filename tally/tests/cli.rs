@@ -5,12 +5,11 @@
 
 use std::io::{BufRead as _, BufReader};
 use std::path::PathBuf;
-use std::process::{Child, Command, Stdio};
+use std::process::{Command, Stdio};
 use std::sync::mpsc;
 use std::time::Duration;
 
-use nix::sys::signal::{Signal, kill};
-use nix::unistd::Pid;
+use nix::sys::signal::Signal;
 use testkit::TestDb;
 
 mod common;
@@ -98,29 +97,6 @@ fn demo_with_a_wrong_bindir_names_it_and_the_fix() {
     );
 }
 
-/// A demo started with `--keep`. If the test fails before the demo exits, it is asked to
-/// stop with SIGTERM (so it removes its cluster) and killed if it does not: a kept demo
-/// left behind would wait for a signal forever and hold the test run's stderr open.
-struct KeptDemo(Child);
-
-impl KeptDemo {
-    fn signal(&self, signal: Signal) {
-        kill(Pid::from_raw(self.0.id() as i32), signal).expect("signal the demo");
-    }
-}
-
-impl Drop for KeptDemo {
-    fn drop(&mut self) {
-        if matches!(self.0.try_wait(), Ok(None)) {
-            let _ = kill(Pid::from_raw(self.0.id() as i32), Signal::SIGTERM);
-            if common::exit_within(&mut self.0, Duration::from_secs(30)).is_none() {
-                let _ = self.0.kill();
-                let _ = self.0.wait();
-            }
-        }
-    }
-}
-
 /// Reads lines from the demo's stdout until `pred` matches one, or times out.
 fn read_until(
     lines: &mpsc::Receiver<String>,
@@ -177,7 +153,9 @@ fn demo_runs_the_pipeline_and_accounts_for_every_record() {
 
 #[test]
 fn demo_keep_stays_up_for_psql_and_stops_cleanly_on_ctrl_c() {
-    let mut demo = KeptDemo(
+    // A kept demo waits for a signal: if the test fails first, SIGTERM lets it remove
+    // its cluster.
+    let mut demo = common::Guard::terminate_on_drop(
         Command::new(TALLY)
             .args(["demo", "--events", "2000", "--keep", "--premake-days", "3"])
             .env("TALLY_LOG", "warn")
@@ -185,8 +163,9 @@ fn demo_keep_stays_up_for_psql_and_stops_cleanly_on_ctrl_c() {
             .stderr(Stdio::inherit())
             .spawn()
             .expect("tally demo starts"),
+        Duration::from_secs(30),
     );
-    let stdout = demo.0.stdout.take().expect("piped");
+    let stdout = demo.child.stdout.take().expect("piped");
     let (tx, lines) = mpsc::channel();
     std::thread::spawn(move || {
         for line in BufReader::new(stdout).lines().map_while(Result::ok) {
@@ -231,7 +210,7 @@ fn demo_keep_stays_up_for_psql_and_stops_cleanly_on_ctrl_c() {
     // before it starts waiting for one.
     demo.signal(Signal::SIGINT);
     let stopped = read_until(&lines, &mut seen, |l| l.starts_with("stopped;"));
-    let status = common::exit_within(&mut demo.0, Duration::from_secs(60));
+    let status = common::exit_within(&mut demo.child, Duration::from_secs(60));
     let status = status.unwrap_or_else(|| {
         panic!(
             "the demo did not exit within 60 s of SIGINT:\n{}",

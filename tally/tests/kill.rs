@@ -12,8 +12,7 @@ use chrono::{TimeDelta, Utc};
 use ingest::simulate::{
     EmbeddedKafka, Record, SimulationPlan, generate, produce, seed_database, verify_ingested,
 };
-use nix::sys::signal::{Signal, kill};
-use nix::unistd::Pid;
+use nix::sys::signal::Signal;
 use rand::{Rng as _, SeedableRng as _};
 use testkit::TestDb;
 
@@ -38,7 +37,7 @@ fn start_ingest(brokers: &str, topic: &str, database_url: &str) -> Guard {
         .stderr(Stdio::inherit())
         .spawn()
         .expect("tally ingest starts");
-    Guard(child)
+    Guard::kill_on_drop(child)
 }
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
@@ -93,8 +92,8 @@ async fn sigkill_five_times_mid_stream_then_exactly_the_expected_rows() {
             tokio::time::sleep(Duration::from_millis(20)).await;
         }
         tokio::time::sleep(Duration::from_millis(rng.random_range(0..800))).await;
-        kill(Pid::from_raw(child.0.id() as i32), Signal::SIGKILL).unwrap();
-        child.0.wait().unwrap();
+        child.signal(Signal::SIGKILL);
+        child.child.wait().unwrap();
         progress.push(committed(&db).await);
         flow.await.unwrap();
     }
@@ -111,8 +110,8 @@ async fn sigkill_five_times_mid_stream_then_exactly_the_expected_rows() {
     // A last run finishes the stream and stops gracefully on SIGTERM.
     let mut child = start_ingest(&brokers, &topic, &url);
     wait_committed(&db, TOTAL as i64, Duration::from_secs(120)).await;
-    kill(Pid::from_raw(child.0.id() as i32), Signal::SIGTERM).unwrap();
-    let status = common::exit_within(&mut child.0, Duration::from_secs(60))
+    child.signal(Signal::SIGTERM);
+    let status = common::exit_within(&mut child.child, Duration::from_secs(60))
         .expect("tally ingest exits within 60 s of SIGTERM");
     assert!(status.success(), "graceful stop exits 0, got {status}");
 

@@ -6,15 +6,52 @@
 use std::process::{Child, ExitStatus};
 use std::time::{Duration, Instant};
 
+use nix::sys::signal::{Signal, kill};
+use nix::unistd::Pid;
 use testkit::TestDb;
 
-/// Kills the process if the test fails before it does.
-pub struct Guard(pub Child);
+/// Stops the process if the test ends before it does: a process left behind would hold
+/// the test run's output open and hang it.
+pub struct Guard {
+    pub child: Child,
+    /// How long a SIGTERM is given to work before the SIGKILL; zero kills at once.
+    grace: Duration,
+}
+
+impl Guard {
+    /// Kills the process with SIGKILL when the guard is dropped.
+    pub fn kill_on_drop(child: Child) -> Guard {
+        Guard {
+            child,
+            grace: Duration::ZERO,
+        }
+    }
+
+    /// Sends SIGTERM when the guard is dropped, so the process can clean up after itself,
+    /// and SIGKILL if it has not exited after `grace`.
+    pub fn terminate_on_drop(child: Child, grace: Duration) -> Guard {
+        Guard { child, grace }
+    }
+
+    /// Sends `signal` to the process.
+    pub fn signal(&self, signal: Signal) {
+        kill(Pid::from_raw(self.child.id() as i32), signal).expect("signal the child");
+    }
+}
 
 impl Drop for Guard {
     fn drop(&mut self) {
-        let _ = self.0.kill();
-        let _ = self.0.wait();
+        if !matches!(self.child.try_wait(), Ok(None)) {
+            return;
+        }
+        if !self.grace.is_zero() {
+            let _ = kill(Pid::from_raw(self.child.id() as i32), Signal::SIGTERM);
+            if exit_within(&mut self.child, self.grace).is_some() {
+                return;
+            }
+        }
+        let _ = self.child.kill();
+        let _ = self.child.wait();
     }
 }
 
