@@ -1,12 +1,11 @@
 //! A batch under construction: decoded events, dead letters, and the offset range of
 //! every Kafka partition it covers.
 
-use std::collections::{BTreeMap, HashSet};
+use std::collections::BTreeMap;
 use std::time::Instant;
 
 use chrono::{DateTime, Utc};
 use schema::Event;
-use uuid::Uuid;
 
 use crate::decode::{self, Limits, Reason, Rejection};
 
@@ -29,6 +28,14 @@ pub(crate) struct Row {
     pub offset: i64,
     /// Kept so that a row Postgres refuses can be dead-lettered verbatim.
     pub payload: Vec<u8>,
+}
+
+impl Row {
+    /// What identifies an event, in a batch as in the `events` table's primary key: a
+    /// record with the key of a stored event is a repeat of it.
+    pub fn key(&self) -> (uuid::Uuid, DateTime<Utc>) {
+        (self.event.event_id, self.event.occurred_at)
+    }
 }
 
 /// A record that will not be stored as an event.
@@ -55,11 +62,8 @@ pub(crate) struct Batch {
     pub rows: Vec<Row>,
     pub dead: Vec<DeadLetter>,
     pub ranges: BTreeMap<i32, Range>,
-    /// Repeats of an event_id already in this batch, dropped on arrival, by partition.
-    duplicates: BTreeMap<i32, u64>,
     pub unknown_fields: u64,
     pub opened: Instant,
-    seen: HashSet<Uuid>,
 }
 
 impl Batch {
@@ -68,21 +72,15 @@ impl Batch {
             rows: Vec::new(),
             dead: Vec::new(),
             ranges: BTreeMap::new(),
-            duplicates: BTreeMap::new(),
             unknown_fields: 0,
             opened: Instant::now(),
-            seen: HashSet::new(),
         }
     }
 
-    /// Records handled so far (stored, duplicate or dead).
+    /// Records taken so far: rows (repeats included, sorted out when the batch is
+    /// written) and dead letters.
     pub fn len(&self) -> usize {
-        self.rows.len() + self.dead.len() + self.duplicates() as usize
-    }
-
-    /// Repeats dropped on arrival because their event_id was already in the batch.
-    pub fn duplicates(&self) -> u64 {
-        self.duplicates.values().sum()
+        self.rows.len() + self.dead.len()
     }
 
     /// The offset after the last record of `partition` in this batch.
@@ -108,12 +106,11 @@ impl Batch {
                 to: record.offset + 1,
             });
         match decode::decode(&record.payload, limits, now) {
+            // A repeat of an event already in the batch is kept until the batch is
+            // written: only then is it known whether the first copy was stored, or
+            // refused by the catalog or by Postgres, in which case the repeat stands in.
             Ok(decoded) => {
                 self.unknown_fields += u64::from(decoded.unknown_fields);
-                if !self.seen.insert(decoded.event.event_id) {
-                    *self.duplicates.entry(record.partition).or_default() += 1;
-                    return;
-                }
                 self.rows.push(Row {
                     event: decoded.event,
                     partition: record.partition,
@@ -160,32 +157,26 @@ impl Batch {
     }
 
     /// Drops everything of `partition` (fenced, revoked or re-read); returns whether the
-    /// batch had any of it. Its event ids are forgotten too: re-read into this same
-    /// batch, its records must not pass for repeats of themselves.
+    /// batch had any of it.
     pub fn drop_partition(&mut self, partition: i32) -> bool {
         if self.ranges.remove(&partition).is_none() {
             return false;
         }
-        let seen = &mut self.seen;
-        self.rows.retain(|r| {
-            let keep = r.partition != partition;
-            if !keep {
-                seen.remove(&r.event.event_id);
-            }
-            keep
-        });
+        self.rows.retain(|r| r.partition != partition);
         self.dead.retain(|d| d.partition != partition);
-        self.duplicates.remove(&partition);
         true
     }
 
-    /// Puts the rows in event_id order. A batch read from many partitions interleaves
-    /// their streams; in id order, consecutive rows land on neighbouring pages of the
-    /// primary key instead of jumping between as many places as there are partitions
-    /// (about 5% of PostgreSQL's insert time, docs/performance.md). Offsets are kept
-    /// per partition in `ranges`, so the rows' order carries no meaning.
+    /// Puts the rows in event_id order, and the copies of one event (same
+    /// [`Row::key`]) next to each other in the order they were read. A batch read from
+    /// many partitions interleaves their streams; in id order, consecutive rows land on
+    /// neighbouring pages of the primary key instead of jumping between as many places
+    /// as there are partitions (about 5% of PostgreSQL's insert time,
+    /// docs/performance.md). Offsets are kept per partition in `ranges`, so the rows'
+    /// order carries no other meaning.
     pub fn sort_rows(&mut self) {
-        self.rows.sort_unstable_by_key(|r| r.event.event_id);
+        self.rows
+            .sort_unstable_by_key(|r| (r.key(), r.partition, r.offset));
     }
 
     /// Whether any organization/campaign check is needed at all.
@@ -211,7 +202,7 @@ mod tests {
     }
 
     #[test]
-    fn tracks_ranges_dedups_within_the_batch_and_keeps_bad_records() {
+    fn tracks_ranges_keeps_repeats_for_the_writer_and_keeps_bad_records() {
         let mut batch = Batch::new();
         let limits = Limits::default();
         let a = "01936d3e-7f1a-7c3e-9a51-2f0c1d2e3f40";
@@ -233,8 +224,7 @@ mod tests {
                 now(),
             );
         }
-        assert_eq!(batch.rows.len(), 2);
-        assert_eq!(batch.duplicates(), 1);
+        assert_eq!(batch.rows.len(), 3, "the repeat waits for the writer");
         assert_eq!(batch.dead.len(), 1);
         assert_eq!(batch.dead[0].reason, Reason::MalformedJson);
         assert_eq!(batch.len(), 4);
@@ -249,45 +239,35 @@ mod tests {
             }
         });
         assert!(batch.rows.is_empty());
-        assert_eq!(batch.dead.len(), 3);
+        assert_eq!(batch.dead.len(), 4);
 
         assert!(batch.drop_partition(0));
         assert_eq!(batch.dead.len(), 1);
-        assert_eq!(batch.duplicates(), 0);
         assert!(!batch.drop_partition(0));
     }
 
     #[test]
-    fn records_re_read_after_their_partition_was_dropped_are_not_repeats() {
+    fn sorting_puts_the_copies_of_an_event_together_in_the_order_read() {
         let mut batch = Batch::new();
         let limits = Limits::default();
-        let a = "01936d3e-7f1a-7c3e-9a51-2f0c1d2e3f40";
-        let record = |partition, offset| Record {
-            partition,
-            offset,
-            payload: payload(a),
-        };
-        batch.push(record(0, 10), 10, &limits, now());
-        batch.push(record(1, 3), 3, &limits, now());
-        assert_eq!(
-            batch.duplicates(),
-            1,
-            "the same event in another partition is a repeat"
+        let (a, b) = (
+            "01936d3e-7f1a-7c3e-9a51-2f0c1d2e3f41",
+            "01936d3e-7f1a-7c3e-9a51-2f0c1d2e3f40",
         );
-        // Partition 0 is re-positioned while partition 1 keeps the batch open.
-        assert!(batch.drop_partition(0));
-        assert!(batch.rows.is_empty());
-        batch.push(record(0, 10), 10, &limits, now());
-        assert_eq!(
-            batch.rows.len(),
-            1,
-            "re-read, the event is stored, not taken for a repeat"
-        );
-        assert_eq!(batch.rows[0].partition, 0);
-        assert_eq!(
-            batch.duplicates(),
-            1,
-            "partition 1's copy is still a repeat"
-        );
+        for (partition, offset, id) in [(1, 5, a), (0, 9, b), (1, 6, a), (0, 10, a), (0, 11, b)] {
+            batch.push(
+                Record {
+                    partition,
+                    offset,
+                    payload: payload(id),
+                },
+                0,
+                &limits,
+                now(),
+            );
+        }
+        batch.sort_rows();
+        let order: Vec<(i32, i64)> = batch.rows.iter().map(|r| (r.partition, r.offset)).collect();
+        assert_eq!(order, [(0, 9), (0, 11), (0, 10), (1, 5), (1, 6)]);
     }
 }

@@ -2,9 +2,11 @@
 //! [`schema::Event`], or a [`Rejection`] carrying the reason code stored in
 //! `dead_letters.reason`.
 //!
-//! One pass over the bytes with a hand-written serde visitor: no `serde_json::Value`
-//! intermediate, strings borrowed from the payload when they have no escapes, and
-//! `event_data` captured verbatim as a `RawValue`. `docs/events.md` documents the rules.
+//! The payload's UTF-8 is checked once up front, then one pass over the text with a
+//! hand-written serde visitor: no `serde_json::Value` intermediate, strings borrowed from
+//! the payload when they have no escapes, and `event_data` captured verbatim as a
+//! `RawValue` and scanned once for what Postgres's `jsonb` would refuse.
+//! `docs/events.md` documents the rules.
 //!
 //! When a record breaks several rules, one reason wins, in this order: payload too large
 //! (nothing is parsed), malformed JSON, the first bad field in the record's own order
@@ -17,7 +19,7 @@ use std::collections::HashSet;
 use std::fmt;
 use std::net::IpAddr;
 
-use chrono::{DateTime, SecondsFormat, TimeDelta, Utc};
+use chrono::{DateTime, SecondsFormat, TimeDelta, Timelike, Utc};
 use serde::Deserializer as _;
 use serde::de::{self, Deserialize, IgnoredAny, MapAccess, SeqAccess, Visitor};
 use serde_json::value::RawValue;
@@ -60,11 +62,12 @@ impl Default for Limits {
 /// and used as a metrics label.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, PartialOrd, Ord)]
 pub enum Reason {
-    /// Not valid JSON, not a JSON object, or trailing bytes after it.
+    /// Not valid UTF-8 JSON, not a JSON object, or trailing bytes after it.
     MalformedJson,
     /// A required field is absent.
     MissingField,
-    /// A field has the wrong type or an invalid value, or appears twice.
+    /// A field has the wrong type or an invalid value, or appears twice, or `event_data`
+    /// holds what Postgres's `jsonb` cannot store.
     InvalidField,
     /// `event_type` is a string that names no known event type.
     UnknownEventType,
@@ -163,13 +166,45 @@ pub fn decode(payload: &[u8], limits: &Limits, now: DateTime<Utc>) -> Result<Dec
             organization_id: None,
         });
     }
+    // One check of the whole payload (std's validator strides over ASCII a word at a
+    // time) also covers the values that are skipped unread; the parser then trusts the
+    // text and checks no string again, so the net cost is about nil.
+    let text = match std::str::from_utf8(payload) {
+        Ok(text) => text,
+        Err(e) => {
+            // Read as far as the bad byte, for the organization when it comes first.
+            let mut fields = Fields::new(limits.max_event_data_bytes);
+            let _ignored = read(
+                serde_json::Deserializer::from_slice(payload),
+                &mut fields,
+                Numbers::Converted,
+            );
+            return Err(Rejection {
+                reason: Reason::MalformedJson,
+                detail: format!("invalid UTF-8 at byte {}", e.valid_up_to()),
+                organization_id: fields.organization_id.map(|o| o.0),
+            });
+        }
+    };
     let mut fields = Fields::new(limits.max_event_data_bytes);
-    let mut de = serde_json::Deserializer::from_slice(payload);
-    let parsed = (&mut de)
-        .deserialize_map(Record {
-            fields: &mut fields,
-        })
-        .and_then(|()| de.end());
+    let mut parsed = read(
+        serde_json::Deserializer::from_str(text),
+        &mut fields,
+        Numbers::Converted,
+    );
+    if parsed.as_ref().is_err_and(is_number_out_of_range) {
+        // serde_json converts a number before any visitor sees it, and stops the whole
+        // parse when it does not fit an f64 (`1e400`), so the bad field and everything
+        // after it would be lost. Reading again with known fields' values kept as text
+        // turns that number into an ordinary bad field. Only records that hit this pay
+        // for a second pass; the usual path converts numbers directly.
+        fields = Fields::new(limits.max_event_data_bytes);
+        parsed = read(
+            serde_json::Deserializer::from_str(text),
+            &mut fields,
+            Numbers::Verbatim,
+        );
+    }
     if let Err(e) = parsed {
         return Err(Rejection {
             reason: Reason::MalformedJson,
@@ -178,6 +213,33 @@ pub fn decode(payload: &[u8], limits: &Limits, now: DateTime<Utc>) -> Result<Dec
         });
     }
     fields.finish(limits, now)
+}
+
+/// Reads one top-level object, and nothing after it, into `fields`.
+fn read<'de, R: serde_json::de::Read<'de>>(
+    mut de: serde_json::Deserializer<R>,
+    fields: &mut Fields,
+    numbers: Numbers,
+) -> Result<(), serde_json::Error> {
+    (&mut de)
+        .deserialize_map(Record { fields, numbers })
+        .and_then(|()| de.end())
+}
+
+/// Whether serde_json gave up on a number too large for an f64. Its error codes are
+/// private; the message is pinned by a test.
+fn is_number_out_of_range(e: &serde_json::Error) -> bool {
+    e.is_syntax() && e.to_string().starts_with("number out of range")
+}
+
+/// How known fields' numbers are read.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+enum Numbers {
+    /// Converted by serde_json as they are parsed (fast; fails the whole parse on a
+    /// number out of f64's range).
+    Converted,
+    /// Kept as their JSON text, then interpreted (used only after the fast way failed).
+    Verbatim,
 }
 
 /// The fields the wire format defines, in the order `docs/events.md` lists them.
@@ -322,7 +384,7 @@ impl Fields {
             },
             Field::OccurredAt => match &value {
                 Value::Str(s) => match DateTime::parse_from_rfc3339(s) {
-                    Ok(t) => self.occurred_at = Some(t.with_timezone(&Utc)),
+                    Ok(t) => self.occurred_at = Some(as_stored(t.with_timezone(&Utc))),
                     Err(e) => self.refuse(Reason::InvalidField, || {
                         format!(
                             "occurred_at: expected an RFC 3339 timestamp with an offset, \
@@ -385,11 +447,8 @@ impl Fields {
                     text.len()
                 )
             });
-        } else if has_nul_escape(text) {
-            self.refuse(Reason::InvalidField, || {
-                "event_data: contains the escape \\u0000, which Postgres jsonb cannot store"
-                    .to_owned()
-            });
+        } else if let Err(problem) = jsonb::check(text) {
+            self.refuse(Reason::InvalidField, || format!("event_data: {problem}"));
         } else {
             self.event_data = Some(raw);
         }
@@ -502,25 +561,17 @@ fn empty_object() -> Box<RawValue> {
     RawValue::from_string("{}".to_owned()).expect("`{}` is valid JSON")
 }
 
-/// Whether JSON text holds the escape `\u0000` (a NUL character), which jsonb refuses.
-fn has_nul_escape(text: &str) -> bool {
-    let bytes = text.as_bytes();
-    let mut from = 0;
-    while let Some(at) = bytes
-        .get(from..)
-        .and_then(|rest| rest.iter().position(|b| *b == b'\\'))
-    {
-        let escape = from + at + 1;
-        if bytes
-            .get(escape..)
-            .is_some_and(|rest| rest.starts_with(b"u0000"))
-        {
-            return true;
-        }
-        // Skip the escaped character, which may itself be a backslash.
-        from = escape + 1;
-    }
-    false
+/// `t` exactly as Postgres stores it, so that the day, the dedup key and everything
+/// else computed from it in Rust agree with the row. Postgres keeps microseconds and
+/// has no leap seconds: chrono's `23:59:60` (`23:59:59` with a nanosecond past 10^9)
+/// would be stored as midnight of the next day, another day than Rust's. A leap second
+/// becomes the last microsecond of its second instead, on the day it belongs to.
+fn as_stored(t: DateTime<Utc>) -> DateTime<Utc> {
+    let nanos = match t.nanosecond() {
+        leap if leap >= 1_000_000_000 => 999_999_000,
+        nanos => nanos - nanos % 1_000,
+    };
+    t.with_nanosecond(nanos).unwrap_or(t)
 }
 
 fn truncate_chars(s: &str, max: usize) -> Cow<'_, str> {
@@ -538,6 +589,7 @@ fn quote(s: &str) -> String {
 /// Visits the top-level object.
 struct Record<'f> {
     fields: &'f mut Fields,
+    numbers: Numbers,
 }
 
 impl<'de> Visitor<'de> for Record<'_> {
@@ -548,7 +600,7 @@ impl<'de> Visitor<'de> for Record<'_> {
     }
 
     fn visit_map<A: MapAccess<'de>>(self, mut map: A) -> Result<(), A::Error> {
-        let fields = self.fields;
+        let fields = &mut *self.fields;
         while let Some(key) = map.next_key::<Key<'de>>()? {
             let field = match key {
                 Key::Known(field) => field,
@@ -570,7 +622,19 @@ impl<'de> Visitor<'de> for Record<'_> {
                 let raw = map.next_value::<Option<Box<RawValue>>>()?;
                 fields.event_data(raw);
             } else {
-                let value = map.next_value::<Value<'de>>()?;
+                let value = match self.numbers {
+                    Numbers::Converted => map.next_value::<Value<'de>>()?,
+                    Numbers::Verbatim => {
+                        let raw = map.next_value::<&'de RawValue>()?;
+                        Value::from_text(raw.get()).map_err(|e| {
+                            de::Error::custom(format_args!(
+                                "{} in the value of {}",
+                                without_position(&e),
+                                field.name()
+                            ))
+                        })?
+                    }
+                };
                 fields.set(field, value);
             }
         }
@@ -614,6 +678,8 @@ enum Value<'de> {
     Unsigned(u64),
     Signed(i64),
     Float(f64),
+    /// A number too large for an f64 (`1e400`), as written.
+    OutOfRange(&'de str),
     Str(Cow<'de, str>),
     Bool(bool),
     Null,
@@ -626,13 +692,42 @@ impl fmt::Display for Value<'_> {
         match self {
             Value::Unsigned(n) => write!(f, "the number {n}"),
             Value::Signed(n) => write!(f, "the number {n}"),
-            Value::Float(n) => write!(f, "the number {n}"),
+            // Debug keeps large and tiny floats short (1e300, not 301 digits).
+            Value::Float(n) => write!(f, "the number {n:?}"),
+            Value::OutOfRange(text) => {
+                write!(f, "the number {}", truncate_chars(text, DETAIL_VALUE_CHARS))
+            }
             Value::Str(s) => write!(f, "the string {}", quote(s)),
             Value::Bool(b) => write!(f, "{b}"),
             Value::Null => f.write_str("null"),
             Value::Object => f.write_str("an object"),
             Value::Array => f.write_str("an array"),
         }
+    }
+}
+
+impl<'de> Value<'de> {
+    /// The value of one JSON value's text, which the parser has already checked; a
+    /// number out of f64's range is kept as written instead of failing.
+    fn from_text(text: &'de str) -> Result<Value<'de>, serde_json::Error> {
+        match serde_json::from_str(text) {
+            Err(e) if text.starts_with(|c: char| c == '-' || c.is_ascii_digit()) => {
+                debug_assert!(is_number_out_of_range(&e), "{text}: {e}");
+                Ok(Value::OutOfRange(text))
+            }
+            parsed => parsed,
+        }
+    }
+}
+
+/// serde_json's message without its " at line L column C", which would point into a
+/// value's own text rather than the record.
+fn without_position(e: &serde_json::Error) -> String {
+    let message = e.to_string();
+    let suffix = format!(" at line {} column {}", e.line(), e.column());
+    match message.strip_suffix(&suffix) {
+        Some(bare) => bare.to_owned(),
+        None => message,
     }
 }
 
@@ -697,6 +792,8 @@ impl<'de> Visitor<'de> for ValueVisitor {
         Ok(Value::Array)
     }
 }
+
+mod jsonb;
 
 #[cfg(test)]
 mod tests;

@@ -10,6 +10,7 @@ use std::time::{Duration, Instant};
 use deadpool_postgres::{Manager, ManagerConfig, Pool, RecyclingMethod};
 use rdkafka::ClientConfig;
 use rdkafka::consumer::{BaseConsumer, Consumer};
+use tokio::sync::{oneshot, watch};
 use tokio::task::JoinHandle;
 
 use crate::catalog::Catalog;
@@ -48,6 +49,14 @@ pub struct IngestConfig {
     pub metrics_addr: Option<SocketAddr>,
     /// Extra librdkafka properties (security, tuning), applied last.
     pub kafka_properties: Vec<(String, String)>,
+    /// The longest a stop may take. Batches still not committed by then (Postgres
+    /// down, say) are given up: nothing of them was committed, and the next start
+    /// reads them again from the positions stored in Postgres.
+    pub shutdown_timeout: Duration,
+    /// A stable identity of this replica in the consumer group (Kafka's static
+    /// membership, `group.instance.id`): a replica restarted under the same identity
+    /// within the session timeout gets its partitions back without a rebalance.
+    pub instance_id: Option<String>,
 }
 
 impl IngestConfig {
@@ -67,6 +76,8 @@ impl IngestConfig {
             catalog_refresh: Duration::from_secs(30),
             metrics_addr: None,
             kafka_properties: Vec::new(),
+            shutdown_timeout: Duration::from_secs(30),
+            instance_id: None,
         }
     }
 }
@@ -159,7 +170,11 @@ pub enum IngestError {
 pub struct Ingest {
     totals: Arc<Totals>,
     stop: Arc<AtomicBool>,
-    consumer_thread: Option<std::thread::JoinHandle<BaseConsumer<IngestContext>>>,
+    /// Tells the batches still being written at the end of a stop to give up.
+    give_up: watch::Sender<bool>,
+    shutdown_timeout: Duration,
+    /// The consumer, handed back by its thread once it has stopped polling.
+    consumer: Option<oneshot::Receiver<BaseConsumer<IngestContext>>>,
     writers: Vec<JoinHandle<()>>,
     committed: Arc<Mutex<BTreeMap<i32, i64>>>,
     background: Vec<JoinHandle<()>>,
@@ -225,7 +240,9 @@ impl Ingest {
         let totals = Arc::new(Totals::default());
         let committed = Arc::new(Mutex::new(BTreeMap::new()));
         let (reseek_tx, reseek_rx) = mpsc::channel();
+        let (give_up, give_up_rx) = watch::channel(false);
         let shared = Shared {
+            give_up: give_up_rx,
             writer,
             catalog: catalog.clone(),
             pool: pool.clone(),
@@ -270,16 +287,21 @@ impl Ingest {
             reseeks: reseek_rx,
             committed: committed.clone(),
         };
-        let consumer_thread = std::thread::Builder::new()
+        let (consumer_tx, consumer_rx) = oneshot::channel();
+        std::thread::Builder::new()
             .name("tally-kafka".into())
-            .spawn(move || source::poll_loop(consumer, state))
+            .spawn(move || {
+                let _ = consumer_tx.send(source::poll_loop(consumer, state));
+            })
             .map_err(|e| IngestError::Config(format!("cannot start the consumer thread: {e}")))?;
 
         tracing::info!(topic = %config.topic, group = %config.group, writers = config.writers, "ingest started");
         Ok(Ingest {
             totals,
             stop,
-            consumer_thread: Some(consumer_thread),
+            give_up,
+            shutdown_timeout: config.shutdown_timeout,
+            consumer: Some(consumer_rx),
             writers,
             committed,
             background,
@@ -292,27 +314,70 @@ impl Ingest {
         self.totals.clone()
     }
 
-    /// Stops fetching, commits every in-flight batch, and returns the totals.
+    /// Stops fetching, commits every in-flight batch, and returns the totals, within
+    /// `shutdown_timeout` whatever Postgres and Kafka do: what Postgres has not
+    /// committed by then is given up (the next start reads it again), and Kafka's
+    /// final commit and the group's leave are abandoned if the brokers do not answer
+    /// (Postgres holds the positions; Kafka's serve lag monitoring only).
     pub async fn stop(mut self) -> Summary {
+        let started = tokio::time::Instant::now();
+        let deadline = started + self.shutdown_timeout;
+        // Kafka's share of the time, after the last batches.
+        let kafka_share = (self.shutdown_timeout / 3).min(Duration::from_secs(5));
         self.stop.store(true, Ordering::Relaxed);
-        let consumer = match self.consumer_thread.take() {
-            Some(thread) => tokio::task::spawn_blocking(move || thread.join().ok())
+
+        let mut consumer_rx = self.consumer.take();
+        let mut consumer = None;
+        let mut writers = std::mem::take(&mut self.writers);
+        let drained = tokio::time::timeout_at(
+            deadline - kafka_share,
+            drain(&mut consumer_rx, &mut consumer, &mut writers),
+        )
+        .await
+        .is_ok();
+        if !drained {
+            tracing::warn!(
+                timeout_s = self.shutdown_timeout.as_secs_f64(),
+                "batches not committed by the shutdown timeout are given up; they will be read again"
+            );
+            let _ = self.give_up.send(true);
+            // Given up, the writers finish at once; the grace is for the consumer
+            // thread, which checks for the stop between polls.
+            let grace = deadline - kafka_share / 2;
+            if tokio::time::timeout_at(grace, drain(&mut consumer_rx, &mut consumer, &mut writers))
                 .await
-                .ok()
-                .flatten(),
-            None => None,
-        };
-        for w in self.writers.drain(..) {
-            let _ = w.await;
+                .is_err()
+            {
+                tracing::warn!("writers still busy at the shutdown timeout: abandoned");
+                for w in &writers {
+                    w.abort();
+                }
+            }
         }
-        if let Some(consumer) = consumer {
-            let committed = self.committed.clone();
-            let _ = tokio::task::spawn_blocking(move || {
-                source::final_commit(&consumer, &committed);
-                consumer.unsubscribe();
-                drop(consumer);
-            })
-            .await;
+        match consumer {
+            Some(consumer) => {
+                let committed = self.committed.clone();
+                let (done_tx, done_rx) = oneshot::channel();
+                // A thread of its own, not the runtime's blocking pool: the runtime waits
+                // for its blocking tasks when it shuts down, and a broker that does not
+                // answer would hold the process.
+                let spawned = std::thread::Builder::new()
+                    .name("tally-kafka-close".into())
+                    .spawn(move || {
+                        source::final_commit(&consumer, &committed);
+                        consumer.unsubscribe();
+                        drop(consumer);
+                        let _ = done_tx.send(());
+                    });
+                let until = deadline.max(tokio::time::Instant::now() + Duration::from_secs(1));
+                if spawned.is_err() || tokio::time::timeout_at(until, done_rx).await.is_err() {
+                    tracing::warn!(
+                        "kafka did not confirm the final offset commit and the group leave in time: \
+                         its committed offsets (lag monitoring only) may trail Postgres until the next start"
+                    );
+                }
+            }
+            None => tracing::warn!("the kafka consumer did not stop in time: abandoned"),
         }
         for task in self.background.drain(..) {
             task.abort();
@@ -331,6 +396,23 @@ impl Ingest {
             "ingest stopped"
         );
         summary
+    }
+}
+
+/// Waits for the consumer thread to hand the consumer back (it closes the writers'
+/// queues as it stops), then for every writer to finish its last batch.
+async fn drain(
+    consumer_rx: &mut Option<oneshot::Receiver<BaseConsumer<IngestContext>>>,
+    consumer: &mut Option<BaseConsumer<IngestContext>>,
+    writers: &mut Vec<JoinHandle<()>>,
+) {
+    if let Some(rx) = consumer_rx {
+        *consumer = rx.await.ok();
+        *consumer_rx = None;
+    }
+    while let Some(w) = writers.last_mut() {
+        let _ = w.await;
+        writers.pop();
     }
 }
 
@@ -369,7 +451,18 @@ fn consumer(
         // default (1 s) left the writers idle for most of each second in a backlog.
         .set("fetch.queue.backoff.ms", "10")
         .set("fetch.max.bytes", "8388608")
-        .set("statistics.interval.ms", "5000");
+        .set("statistics.interval.ms", "5000")
+        // A replica that dies is noticed within 6 s, the least Kafka brokers accept by
+        // default (group.min.session.timeout.ms): with librdkafka's 45 s, a rebalance
+        // waits that long for every killed member, and a group whose replicas restart
+        // every few seconds never finishes one. Heartbeats come from librdkafka's own
+        // thread every second, whatever the consumer thread is doing, so a live replica
+        // is not taken for dead.
+        .set("session.timeout.ms", "6000")
+        .set("heartbeat.interval.ms", "1000");
+    if let Some(instance) = &config.instance_id {
+        client.set("group.instance.id", instance);
+    }
     for (key, value) in &config.kafka_properties {
         client.set(key, value);
     }

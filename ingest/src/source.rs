@@ -155,10 +155,14 @@ impl IngestContext {
                 Err(e) => {
                     let wait = backoff.next_delay();
                     tracing::warn!(error = %e, retry_in_ms = wait.as_millis() as u64, "cannot read partition positions from postgres");
-                    if self.stop.load(Ordering::Relaxed) {
-                        return None;
+                    // In steps, so that a stop is not held up by a long backoff.
+                    let until = Instant::now() + wait;
+                    while Instant::now() < until {
+                        if self.stop.load(Ordering::Relaxed) {
+                            return None;
+                        }
+                        std::thread::sleep(Duration::from_millis(50));
                     }
-                    std::thread::sleep(wait);
                 }
             }
         }

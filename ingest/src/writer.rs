@@ -5,7 +5,7 @@ use std::collections::{BTreeMap, HashMap, HashSet};
 use std::sync::{Arc, Mutex};
 use std::time::Instant;
 
-use chrono::NaiveDate;
+use chrono::{DateTime, NaiveDate, Utc};
 use deadpool_postgres::Transaction;
 use deadpool_postgres::{Object, Pool};
 use futures::pin_mut;
@@ -116,6 +116,7 @@ impl Writer {
     /// partition found exactly at the batch's end was committed by an earlier attempt
     /// whose acknowledgement was lost with the connection: it is reported committed.
     pub async fn write(&self, batch: &mut Batch) -> Result<Outcome, WriteError> {
+        batch.sort_rows();
         let mut client = self.pool.get().await.map_err(WriteError::pool)?;
         self.ensure_days(&client, &batch.rows).await?;
         let mut fenced = Vec::new();
@@ -222,7 +223,7 @@ impl Writer {
         // touches, so a COPY can only wait on transactions past their COPY, and those
         // commit without a turn.
         let turn = self.copy_turns.acquire().await.ok();
-        let inserted = self.insert_rows(&tx, &batch.rows).await?;
+        let inserted = self.insert_with_repeats(&tx, &batch.rows).await?;
         drop(turn);
         let copy_seconds = copy_started.elapsed().as_secs_f64();
 
@@ -230,8 +231,7 @@ impl Writer {
         let poisoned: Vec<DeadLetter> = inserted
             .poisoned
             .iter()
-            .map(|(i, detail)| {
-                let row = &batch.rows[*i];
+            .map(|(row, detail)| {
                 tracing::warn!(
                     partition = row.partition,
                     offset = row.offset,
@@ -253,15 +253,15 @@ impl Writer {
         let dead_started = Instant::now();
         self.write_dead_letters(&tx, &dead).await?;
 
-        let stored: Vec<&Row> = inserted.stored.iter().map(|&i| &batch.rows[i]).collect();
+        let stored = &inserted.stored;
         let counters_started = Instant::now();
         // Partitions have one owner at a time, so no two concurrent batches share their
         // lowest one: as the counters' shard it keeps writers off each other's rows
         // while a batch's counters stay one row per key, however many partitions it has.
         let shard = batch.ranges.keys().next().copied().unwrap_or_default();
-        self.write_counters(&tx, &stored, shard).await?;
+        self.write_counters(&tx, stored, shard).await?;
         let sketches_started = Instant::now();
-        write_sketches(&tx, &stored).await?;
+        write_sketches(&tx, stored).await?;
         let commit_started = Instant::now();
         tx.commit().await?;
         // Where a batch's time goes, for tuning: TALLY_LOG=ingest::writer=debug.
@@ -288,8 +288,9 @@ impl Writer {
         let stored_n = stored.len() as u64;
         let outcome = Outcome {
             stored: stored_n,
-            duplicates: batch.duplicates()
-                + (batch.rows.len() - inserted.stored.len() - inserted.poisoned.len()) as u64,
+            // Every row neither stored nor refused repeats a stored event: one stored
+            // by this batch or by an earlier one.
+            duplicates: (batch.rows.len() - inserted.stored.len() - inserted.poisoned.len()) as u64,
             dead: by_reason,
             committed: batch.ranges.iter().map(|(p, r)| (*p, r.to)).collect(),
             fenced: Vec::new(),
@@ -298,35 +299,79 @@ impl Writer {
         Ok(Attempt::Committed(outcome))
     }
 
-    /// Stores `rows`, isolating any that Postgres refuses by splitting the range that
-    /// failed until the culprit stands alone.
-    async fn insert_rows(
+    /// Stores the first copy of every event in `rows` (sorted by [`Batch::sort_rows`]),
+    /// and reports the others as repeats by leaving them out. A copy Postgres refuses
+    /// shadows nothing: the next copy of the same event gets a try of its own, so a
+    /// record's fate does not depend on a twin that happened to share its batch.
+    async fn insert_with_repeats<'r>(
         &self,
         tx: &Transaction<'_>,
-        rows: &[Row],
-    ) -> Result<Inserted, tokio_postgres::Error> {
+        rows: &'r [Row],
+    ) -> Result<Inserted<'r>, tokio_postgres::Error> {
         let mut inserted = Inserted::default();
+        let (mut round, mut waiting): (Vec<&Row>, Vec<&Row>) = (Vec::new(), Vec::new());
+        for (i, row) in rows.iter().enumerate() {
+            if i > 0 && rows[i - 1].key() == row.key() {
+                waiting.push(row);
+            } else {
+                round.push(row);
+            }
+        }
+        loop {
+            let refused_before = inserted.poisoned.len();
+            self.insert_rows(tx, &round, &mut inserted).await?;
+            let refused: HashSet<_> = inserted.poisoned[refused_before..]
+                .iter()
+                .map(|(row, _)| row.key())
+                .collect();
+            if refused.is_empty() || waiting.is_empty() {
+                return Ok(inserted);
+            }
+            // Copies of one event are adjacent in `waiting`: the first of each refused
+            // event stands in for it, the others wait for the next round.
+            round = Vec::new();
+            let mut rest = Vec::new();
+            for row in waiting {
+                let first = refused.contains(&row.key())
+                    && round.last().is_none_or(|r: &&Row| r.key() != row.key());
+                if first {
+                    round.push(row)
+                } else {
+                    rest.push(row)
+                }
+            }
+            waiting = rest;
+        }
+    }
+
+    /// Stores `rows` into `inserted`, isolating any that Postgres refuses by splitting
+    /// the range that failed until the culprit stands alone.
+    async fn insert_rows<'r>(
+        &self,
+        tx: &Transaction<'_>,
+        rows: &[&'r Row],
+        inserted: &mut Inserted<'r>,
+    ) -> Result<(), tokio_postgres::Error> {
         let mut pending = vec![(0, rows.len())];
         while let Some((start, end)) = pending.pop() {
             if start == end {
                 continue;
             }
+            let chunk = &rows[start..end];
             tx.batch_execute("SAVEPOINT tally_rows").await?;
             let result = match self
-                .copy(
-                    tx,
-                    include_str!("writer/copy_events.sql"),
-                    &rows[start..end],
-                )
+                .copy(tx, include_str!("writer/copy_events.sql"), chunk)
                 .await
             {
-                Ok(_) => Ok((start..end).collect()),
+                Ok(_) => Ok(chunk.to_vec()),
                 Err(e) if e.code() == Some(&SqlState::UNIQUE_VIOLATION) => {
                     tx.batch_execute("ROLLBACK TO SAVEPOINT tally_rows").await?;
-                    inserted.staged += end - start;
-                    self.insert_staged(tx, &rows[start..end]).await.map(|ids| {
-                        (start..end)
-                            .filter(|&i| ids.contains(&rows[i].event.event_id))
+                    inserted.staged += chunk.len();
+                    self.insert_staged(tx, chunk).await.map(|keys| {
+                        chunk
+                            .iter()
+                            .filter(|r| keys.contains(&r.key()))
+                            .copied()
                             .collect()
                     })
                 }
@@ -335,15 +380,15 @@ impl Writer {
             match result {
                 Ok(stored) => {
                     tx.batch_execute("RELEASE SAVEPOINT tally_rows").await?;
-                    inserted.stored.extend::<Vec<usize>>(stored);
+                    inserted.stored.extend(stored);
                 }
                 Err(e) if is_row_error(&e) => {
                     tx.batch_execute(
                         "ROLLBACK TO SAVEPOINT tally_rows; RELEASE SAVEPOINT tally_rows",
                     )
                     .await?;
-                    if end - start == 1 {
-                        inserted.poisoned.push((start, describe_pg_error(&e)));
+                    if let [row] = chunk {
+                        inserted.poisoned.push((row, describe_pg_error(&e)));
                     } else {
                         let mid = start + (end - start) / 2;
                         pending.push((mid, end));
@@ -353,17 +398,16 @@ impl Writer {
                 Err(e) => return Err(e),
             }
         }
-        inserted.stored.sort_unstable();
-        Ok(inserted)
+        Ok(())
     }
 
     /// COPY into the staging table, then INSERT ... ON CONFLICT DO NOTHING; returns the
-    /// ids actually stored.
+    /// keys actually stored.
     async fn insert_staged(
         &self,
         tx: &Transaction<'_>,
-        rows: &[Row],
-    ) -> Result<HashSet<Uuid>, tokio_postgres::Error> {
+        rows: &[&Row],
+    ) -> Result<HashSet<(Uuid, DateTime<Utc>)>, tokio_postgres::Error> {
         tx.batch_execute(include_str!("writer/create_stage.sql"))
             .await?;
         tx.batch_execute("TRUNCATE tally_stage").await?;
@@ -373,7 +417,7 @@ impl Writer {
             .query(include_str!("writer/insert_from_stage.sql"), &[])
             .await?
             .iter()
-            .map(|r| r.get::<_, Uuid>(0))
+            .map(|r| (r.get(0), r.get(1)))
             .collect();
         Ok(ids)
     }
@@ -382,7 +426,7 @@ impl Writer {
         &self,
         tx: &Transaction<'_>,
         statement: &str,
-        rows: &[Row],
+        rows: &[&Row],
     ) -> Result<u64, tokio_postgres::Error> {
         let sink = tx.copy_in(statement).await?;
         let types = copy_row::types(self.event_type.clone());
@@ -520,11 +564,11 @@ async fn write_sketches(
 }
 
 #[derive(Debug, Default)]
-struct Inserted {
-    /// Indices of stored rows.
-    stored: Vec<usize>,
-    /// Indices of rows Postgres refused, with its message.
-    poisoned: Vec<(usize, String)>,
+struct Inserted<'r> {
+    /// Rows stored.
+    stored: Vec<&'r Row>,
+    /// Rows Postgres refused, with its message.
+    poisoned: Vec<(&'r Row, String)>,
     /// Rows that went through the staging table because their COPY met a stored repeat.
     staged: usize,
 }

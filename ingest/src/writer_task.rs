@@ -13,6 +13,7 @@ use std::time::Duration;
 use chrono::{DateTime, Utc};
 use deadpool_postgres::Pool;
 use tokio::sync::mpsc::Receiver;
+use tokio::sync::watch;
 use tokio::task::JoinHandle;
 
 use crate::batch::{Batch, Record};
@@ -33,6 +34,8 @@ pub(crate) struct Shared {
     /// Latest position committed to Postgres per partition, for Kafka's lag commits.
     pub committed: Arc<Mutex<BTreeMap<i32, i64>>>,
     pub totals: Arc<Totals>,
+    /// Turns true when a stop runs out of time: batches not committed by then give up.
+    pub give_up: watch::Receiver<bool>,
 }
 
 pub(crate) struct WriterTask {
@@ -191,12 +194,7 @@ impl WriterTask {
         self.settle().await;
         let batch = std::mem::replace(&mut self.batch, Batch::new());
         self.in_flight_ends = batch.ranges.iter().map(|(p, r)| (*p, r.to)).collect();
-        self.in_flight = Some(tokio::spawn(commit(
-            self.shared.clone(),
-            batch,
-            stopping,
-            self.id,
-        )));
+        self.in_flight = Some(tokio::spawn(commit(self.shared.clone(), batch, self.id)));
         // A task spawned from a worker waits in that worker's LIFO slot, which no other
         // worker steals, until the spawner yields: without this, Postgres would wait
         // for the next batch's decoding before receiving this one.
@@ -254,13 +252,8 @@ impl WriterTask {
 }
 
 /// Checks organizations and campaigns, then writes `batch` with retries; `None` if it
-/// gave up at shutdown without committing anything.
-async fn commit(
-    shared: Shared,
-    mut batch: Batch,
-    stopping: bool,
-    writer: usize,
-) -> Option<Outcome> {
+/// gave up at the end of a stop without committing anything.
+async fn commit(shared: Shared, mut batch: Batch, writer: usize) -> Option<Outcome> {
     if batch.has_rows() {
         let mut snapshot = shared.catalog.snapshot();
         let misses = batch.rows.iter().any(|r| {
@@ -285,12 +278,19 @@ async fn commit(
     }
     crate::metrics::global().unknown_fields(batch.unknown_fields);
     batch.unknown_fields = 0;
-    batch.sort_rows();
 
+    let mut give_up = shared.give_up.clone();
     let mut backoff = Backoff::new();
     let started = std::time::Instant::now();
     loop {
-        match shared.writer.write(&mut batch).await {
+        // Abandoning a write mid-transaction is safe: an open transaction rolls back,
+        // and one whose COMMIT went through moved its positions in Postgres, where the
+        // next start reads them.
+        let written = tokio::select! {
+            written = shared.writer.write(&mut batch) => written,
+            () = given_up(&mut give_up) => break,
+        };
+        match written {
             Ok(outcome) => {
                 tracing::debug!(
                     writer,
@@ -302,13 +302,26 @@ async fn commit(
             Err(e) => {
                 crate::metrics::global().batch("retried");
                 let wait = backoff.next_delay();
-                if stopping && backoff.attempts() > 8 {
-                    tracing::error!(writer, error = %e, "giving up on the last batch at shutdown: nothing was committed, it will be read again");
-                    return None;
-                }
                 tracing::warn!(writer, error = %e, retry_in_ms = wait.as_millis() as u64, "batch failed; retrying");
-                tokio::time::sleep(wait).await;
+                tokio::select! {
+                    () = tokio::time::sleep(wait) => {}
+                    () = given_up(&mut give_up) => break,
+                }
             }
         }
+    }
+    tracing::error!(
+        writer,
+        records = batch.len(),
+        "batch given up at the shutdown timeout: nothing of it was committed, it will be read again"
+    );
+    None
+}
+
+/// Resolves once the stop has run out of time; never if the ingest is dropped without
+/// a stop.
+async fn given_up(give_up: &mut watch::Receiver<bool>) {
+    if give_up.wait_for(|&given_up| given_up).await.is_err() {
+        std::future::pending::<()>().await;
     }
 }

@@ -319,3 +319,178 @@ async fn metrics_and_health_are_served_while_ingesting() {
     ingest.stop().await;
     env.verify().await;
 }
+
+/// Runs a fresh ingest over `payloads`, produced in order to a one-partition topic of
+/// a database holding organization 1 with campaign 11 (plus whatever `setup` adds),
+/// until every record is committed; returns the database.
+async fn ingest_in_order(payloads: &[String], setup: &str) -> TestDb {
+    let db = TestDb::migrated().await;
+    db.connect()
+        .await
+        .batch_execute(&format!(
+            "INSERT INTO organizations (id, name, domain) VALUES (1, 'Acme', 'acme.example');
+             INSERT INTO campaigns (organization_id, id, name, landing_page_slug)
+             VALUES (1, 11, 'December', 'december');
+             {setup}"
+        ))
+        .await
+        .unwrap();
+    let kafka = EmbeddedKafka::start(1).unwrap();
+    let topic = format!("events-{}", Uuid::new_v4().simple());
+    kafka.create_topic(&topic, 1).unwrap();
+    let records: Vec<Record> = payloads
+        .iter()
+        .map(|p| Record {
+            key: b"5".to_vec(),
+            payload: p.clone().into_bytes(),
+            expect: Expect::DeadLetter { reason: "" },
+        })
+        .collect();
+    produce(
+        &kafka.bootstrap_servers(),
+        &topic,
+        records.into_iter(),
+        |_| {},
+    )
+    .await
+    .unwrap();
+    let mut config = IngestConfig::new(
+        &kafka.bootstrap_servers(),
+        &topic,
+        "twins",
+        db.config().clone(),
+    );
+    config.batch_age = Duration::from_millis(50);
+    let ingest = Ingest::start(config).await.unwrap();
+    let started = Instant::now();
+    loop {
+        let row = db
+            .connect()
+            .await
+            .query_opt("SELECT next_offset FROM ingest_offsets", &[])
+            .await
+            .unwrap();
+        if row.is_some_and(|r| r.get::<_, i64>(0) == payloads.len() as i64) {
+            break;
+        }
+        assert!(
+            started.elapsed() < Duration::from_secs(30),
+            "not all committed"
+        );
+        tokio::time::sleep(Duration::from_millis(50)).await;
+    }
+    ingest.stop().await;
+    db
+}
+
+/// An OPEN event of organization 1 with a fixed id, one hour ago.
+fn twin(campaign: i64, contact: i64) -> String {
+    let at = (Utc::now() - TimeDelta::hours(1)).to_rfc3339();
+    format!(
+        r#"{{"event_id":"c3875553-4107-4343-857f-281460987f5a","organization_id":1,"campaign_id":{campaign},"contact_id":{contact},"event_type":"OPEN","ip_address":"203.0.113.7","occurred_at":"{at}"}}"#
+    )
+}
+
+async fn stored_and_dead(db: &TestDb) -> (Vec<(i64, i64)>, Vec<(i64, String)>) {
+    let client = db.connect().await;
+    let stored = client
+        .query("SELECT campaign_id, contact_id FROM events", &[])
+        .await
+        .unwrap()
+        .iter()
+        .map(|r| (r.get(0), r.get(1)))
+        .collect();
+    let dead = client
+        .query(
+            "SELECT kafka_offset, reason FROM dead_letters ORDER BY 1",
+            &[],
+        )
+        .await
+        .unwrap()
+        .iter()
+        .map(|r| (r.get(0), r.get(1)))
+        .collect();
+    (stored, dead)
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_valid_event_behind_a_twin_of_an_unknown_campaign_is_stored() {
+    let db = ingest_in_order(&[twin(999_999, 5), twin(11, 5)], "").await;
+    let (stored, dead) = stored_and_dead(&db).await;
+    assert_eq!(stored, [(11, 5)]);
+    assert_eq!(dead, [(0, "unknown_campaign".to_owned())]);
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_valid_event_behind_a_twin_postgres_refuses_is_stored() {
+    let db = ingest_in_order(
+        &[twin(11, 37), twin(11, 5)],
+        "ALTER TABLE events ADD CONSTRAINT no_37 CHECK (contact_id <> 37);",
+    )
+    .await;
+    let (stored, dead) = stored_and_dead(&db).await;
+    assert_eq!(stored, [(11, 5)]);
+    assert_eq!(dead, [(0, "rejected_by_database".to_owned())]);
+}
+
+/// The event `twin` makes, at 23:59:60 UTC (a leap second) of `day`.
+fn at_leap_second(day: chrono::NaiveDate, contact: i64) -> String {
+    format!(
+        r#"{{"event_id":"{}","organization_id":1,"campaign_id":11,"contact_id":{contact},"event_type":"CLICK","occurred_at":"{day}T23:59:60Z"}}"#,
+        Uuid::new_v4()
+    )
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_leap_second_lands_on_its_own_day_and_is_counted_by_the_aggregation() {
+    // Yesterday, whose next day (today) has its partition; ten days ago, whose next day
+    // has none.
+    let yesterday = (Utc::now() - TimeDelta::days(1)).date_naive();
+    let earlier = (Utc::now() - TimeDelta::days(10)).date_naive();
+    let db = ingest_in_order(
+        &[at_leap_second(yesterday, 1), at_leap_second(earlier, 2)],
+        "",
+    )
+    .await;
+    let mut client = db.connect().await;
+    let rows: Vec<(i64, chrono::NaiveDate, String)> = client
+        .query(
+            "SELECT contact_id, (occurred_at AT TIME ZONE 'UTC')::date, tableoid::regclass::text
+             FROM events ORDER BY 1",
+            &[],
+        )
+        .await
+        .unwrap()
+        .iter()
+        .map(|r| (r.get(0), r.get(1), r.get(2)))
+        .collect();
+    let partition = |d: chrono::NaiveDate| d.format("events_p%Y%m%d").to_string();
+    assert_eq!(
+        rows,
+        [
+            (1, yesterday, partition(yesterday)),
+            (2, earlier, partition(earlier))
+        ]
+    );
+    let dead: i64 = client
+        .query_one("SELECT count(*) FROM dead_letters", &[])
+        .await
+        .unwrap()
+        .get(0);
+    assert_eq!(dead, 0);
+
+    aggregator::aggregate(&mut client, Utc::now(), aggregator::Finality::default())
+        .await
+        .unwrap();
+    let counted: Vec<(chrono::NaiveDate, i64)> = client
+        .query(
+            "SELECT day, event_count FROM event_aggregations WHERE event_type = 'CLICK' ORDER BY 1",
+            &[],
+        )
+        .await
+        .unwrap()
+        .iter()
+        .map(|r| (r.get(0), r.get(1)))
+        .collect();
+    assert_eq!(counted, [(earlier, 1), (yesterday, 1)]);
+}

@@ -88,6 +88,17 @@ pub struct IngestArgs {
         value_parser = parse_kafka_option
     )]
     pub kafka_options: Vec<(String, String)>,
+    /// A stable identity for this replica in the group (Kafka static membership,
+    /// `group.instance.id`), e.g. a StatefulSet pod name: restarted within the session
+    /// timeout (6 s), it gets its partitions back without a rebalance. Unset, every
+    /// start joins as a new member.
+    #[arg(long, env = "TALLY_INSTANCE_ID", value_name = "ID")]
+    pub instance_id: Option<String>,
+    /// The longest a stop (SIGINT/SIGTERM) may take: batches Postgres has not committed
+    /// by then are given up and read again on the next start; Kafka's final commit is
+    /// abandoned if the brokers do not answer.
+    #[arg(long, env = "TALLY_SHUTDOWN_TIMEOUT", default_value = "30s", value_parser = crate::settings::parse_duration)]
+    pub shutdown_timeout: std::time::Duration,
     #[command(flatten)]
     pub writer: WriterArgs,
     #[command(flatten)]

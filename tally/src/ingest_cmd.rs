@@ -37,5 +37,7 @@ fn config(args: &IngestArgs) -> anyhow::Result<IngestConfig> {
     config.premake_days = args.partitions.premake_days;
     config.metrics_addr = args.metrics.addr()?;
     config.kafka_properties = args.kafka_options.clone();
+    config.instance_id = args.instance_id.clone();
+    config.shutdown_timeout = args.shutdown_timeout;
     Ok(config)
 }

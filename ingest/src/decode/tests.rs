@@ -267,7 +267,7 @@ fn occurred_at_needs_rfc3339_with_an_offset_and_becomes_utc() {
     assert_eq!(d.event.occurred_at, utc("2026-11-21T05:00:00Z"));
     assert_eq!(d.event.day().to_string(), "2026-11-21");
     let d = ok(&with("occurred_at", "\"2026-11-21T10:15:00.123456789Z\""));
-    assert_eq!(d.event.occurred_at.timestamp_subsec_nanos(), 123_456_789);
+    assert_eq!(d.event.occurred_at.timestamp_subsec_nanos(), 123_456_000);
     let d = ok(&with("occurred_at", "\"2026-11-21 12:15:00.5+02:00\""));
     assert_eq!(d.event.occurred_at, utc("2026-11-21T10:15:00.5Z"));
     let d = ok(&with("occurred_at", "\"2026-11-21t10:15:00z\""));
@@ -483,4 +483,347 @@ fn long_bad_values_are_truncated_in_the_detail() {
 fn escaped_strings_are_decoded() {
     let d = ok(&with("event_type", r#""CL\u0049CK""#));
     assert_eq!(d.event.event_type, EventType::Click);
+}
+
+/// Decodes with the decoder's clock at `now`.
+fn ok_at(json: &str, now: DateTime<Utc>) -> Decoded {
+    decode(json.as_bytes(), &Limits::default(), now)
+        .unwrap_or_else(|r| panic!("{json} was refused: {r}"))
+}
+
+#[test]
+fn a_leap_second_is_the_last_microsecond_of_its_second_on_its_own_day() {
+    let now = utc("2026-12-05T12:00:00Z");
+    let last = utc("2026-12-04T23:59:59.999999Z");
+    for written in [
+        "2026-12-04T23:59:60Z",
+        "2026-12-04T23:59:60.5Z",
+        "2026-12-04T23:59:60.999999999Z",
+        "2026-12-04T23:59:60.0000001Z",
+        "2026-12-05T00:59:60+01:00",
+        "2026-12-04T18:29:60.25-05:30",
+    ] {
+        let d = ok_at(&with("occurred_at", &format!("\"{written}\"")), now);
+        let t = d.event.occurred_at;
+        assert_eq!(t, last, "{written}");
+        // What Postgres would store: a valid time, not chrono's leap representation.
+        assert_eq!(t.nanosecond(), 999_999_000, "{written}");
+        assert_eq!(d.event.day().to_string(), "2026-12-04", "{written}");
+    }
+    // The second before the leap second is untouched.
+    let d = ok_at(&with("occurred_at", "\"2026-12-04T23:59:59.5Z\""), now);
+    assert_eq!(d.event.occurred_at, utc("2026-12-04T23:59:59.5Z"));
+}
+
+#[test]
+fn occurred_at_is_truncated_to_the_microsecond_postgres_keeps() {
+    for (written, stored) in [
+        ("10:00:00.1234567Z", "10:00:00.123456Z"),
+        ("10:00:00.123456789Z", "10:00:00.123456Z"),
+        ("10:00:00.1234569Z", "10:00:00.123456Z"),
+        ("10:00:00.9999999Z", "10:00:00.999999Z"),
+        ("10:00:00.999999999999Z", "10:00:00.999999Z"),
+        ("10:00:00.000000999Z", "10:00:00Z"),
+        ("10:00:00.123456Z", "10:00:00.123456Z"),
+        ("12:00:00.0000005+02:00", "10:00:00Z"),
+    ] {
+        let d = ok(&with("occurred_at", &format!("\"2026-11-21T{written}\"")));
+        assert_eq!(
+            d.event.occurred_at,
+            utc(&format!("2026-11-21T{stored}")),
+            "{written}"
+        );
+        assert_eq!(d.event.occurred_at.nanosecond() % 1_000, 0, "{written}");
+    }
+    // Two spellings that Postgres stores alike give the same dedup key.
+    let a = ok(&with("occurred_at", "\"2026-11-21T10:00:00.1234561Z\""));
+    let b = ok(&with("occurred_at", "\"2026-11-21T10:00:00.1234569Z\""));
+    assert_eq!(a.event.occurred_at, b.event.occurred_at);
+}
+
+#[test]
+fn invalid_utf8_anywhere_is_malformed_json_with_its_byte() {
+    let example = with("event_data", r#"{"url": "https://example.com/offer"}"#);
+    let valid = example.replacen('{', r#"{"note": "café", "#, 1);
+    ok(&valid);
+    // Every position, including an unknown field's value and event_data.
+    for at in 0..valid.len() {
+        let mut bytes = valid.clone().into_bytes();
+        if bytes[at] & 0xc0 == 0x80 {
+            // A continuation byte of "é": its lead byte would be the one reported.
+            continue;
+        }
+        bytes[at] = 0xff;
+        let r = decode(&bytes, &Limits::default(), now()).unwrap_err();
+        assert_eq!(r.reason, Reason::MalformedJson, "byte {at}: {r}");
+        assert_eq!(r.detail, format!("invalid UTF-8 at byte {at}"), "byte {at}");
+    }
+    let note = valid.find("café").unwrap() + 3;
+    for bad in [
+        &b"\xc3"[..],        // a lead byte cut short
+        b"\x80",             // a lone continuation byte
+        b"\xc0\xa9",         // ')' overlong, two bytes
+        b"\xe0\x80\xa9",     // overlong, three bytes
+        b"\xf0\x80\x80\xa9", // overlong, four bytes
+        b"\xed\xa0\x80",     // a UTF-16 surrogate encoded in UTF-8
+        b"\xf4\x90\x80\x80", // past U+10FFFF
+        b"\xfe\xff",         // never valid in UTF-8
+    ] {
+        let mut bytes = valid.as_bytes()[..note].to_vec();
+        bytes.extend_from_slice(bad);
+        bytes.extend_from_slice(&valid.as_bytes()[note + 2..]);
+        let r = decode(&bytes, &Limits::default(), now()).unwrap_err();
+        assert_eq!(r.reason, Reason::MalformedJson, "{bad:?}: {r}");
+        assert_eq!(r.detail, format!("invalid UTF-8 at byte {note}"), "{bad:?}");
+    }
+    // A record cut inside a character.
+    let cut = &valid.as_bytes()[..note + 1];
+    let r = decode(cut, &Limits::default(), now()).unwrap_err();
+    assert_eq!(r.detail, format!("invalid UTF-8 at byte {note}"));
+}
+
+#[test]
+fn invalid_utf8_still_reports_an_organization_read_before_it() {
+    // In an unknown field after the organization: skipped unread before the check.
+    let json = format!("{}, \"x\": \"?\"}}", &EXAMPLE[..EXAMPLE.len() - 1]);
+    ok(&json);
+    let mut bytes = json.into_bytes();
+    let at = bytes.iter().rposition(|b| *b == b'?').unwrap();
+    bytes[at] = 0xff;
+    let r = decode(&bytes, &Limits::default(), now()).unwrap_err();
+    assert_eq!(r.reason, Reason::MalformedJson, "{r}");
+    assert_eq!(r.organization_id, Some(7));
+    // Before the organization.
+    let mut bytes = EXAMPLE.as_bytes().to_vec();
+    bytes[1] = 0xff;
+    let r = decode(&bytes, &Limits::default(), now()).unwrap_err();
+    assert_eq!(r.organization_id, None);
+}
+
+#[test]
+fn the_size_limit_still_comes_before_the_utf8_check() {
+    let limits = Limits::default();
+    let mut bytes = vec![0xff; limits.max_payload_bytes + 1];
+    bytes[0] = b'{';
+    let r = decode(&bytes, &limits, now()).unwrap_err();
+    assert_eq!(r.reason, Reason::PayloadTooLarge);
+}
+
+#[test]
+fn serde_json_names_an_out_of_range_number_as_expected() {
+    let e = serde_json::from_str::<f64>("1e400").unwrap_err();
+    assert!(is_number_out_of_range(&e), "{e}");
+    let e = serde_json::from_str::<f64>("1e").unwrap_err();
+    assert!(!is_number_out_of_range(&e), "{e}");
+}
+
+#[test]
+fn a_number_out_of_range_in_a_known_field_is_an_invalid_field() {
+    for field in ["organization_id", "campaign_id", "contact_id"] {
+        for number in ["1e400", "-1e400", "1e309", "123456789e400", "-0.5e99999"] {
+            let r = assert_reason(&with(field, number), Reason::InvalidField, "");
+            assert_eq!(
+                r.detail,
+                format!(
+                    "{field}: expected a positive integer no larger than 2^63-1, got the \
+                     number {number}"
+                )
+            );
+            // The rest of the record was read.
+            let org = (field != "organization_id").then_some(7);
+            assert_eq!(r.organization_id, org, "{field}: {number}");
+        }
+    }
+    for (field, expected) in [
+        (
+            "event_id",
+            "event_id: expected a hyphenated UUID, got the number 1e400",
+        ),
+        (
+            "event_type",
+            "event_type: expected an event type string, got the number 1e400",
+        ),
+        (
+            "occurred_at",
+            "occurred_at: expected an RFC 3339 timestamp string, got the number 1e400",
+        ),
+        (
+            "ip_address",
+            "ip_address: expected an IPv4 or IPv6 address string or null, got the number 1e400",
+        ),
+    ] {
+        let r = assert_reason(&with(field, "1e400"), Reason::InvalidField, "");
+        assert_eq!(r.detail, expected);
+        assert_eq!(r.organization_id, Some(7), "{field}");
+    }
+    // Read after the bad number, the organization is still reported.
+    let json = EXAMPLE.replacen('{', r#"{"campaign_id": 1e400, "#, 1);
+    let json = json.replacen(r#""campaign_id": 4211, "#, "", 1);
+    let r = assert_reason(&json, Reason::InvalidField, "campaign_id");
+    assert_eq!(r.organization_id, Some(7));
+    // The first bad field wins, as for any other bad value.
+    let json = with("campaign_id", "1e400").replace("\"CLICK\"", "\"nope\"");
+    assert_reason(&json, Reason::InvalidField, "campaign_id");
+    let json = with("campaign_id", "1e400").replace("01936d3e-", "x-");
+    assert_reason(&json, Reason::InvalidField, "event_id");
+}
+
+#[test]
+fn after_a_number_out_of_range_malformed_json_still_wins() {
+    let json = format!("{} x", with("campaign_id", "1e400"));
+    assert_reason(&json, Reason::MalformedJson, "trailing characters");
+    let json = with("campaign_id", "1e400").replace("\"CLICK\"", r#""\ud800""#);
+    let r = assert_reason(&json, Reason::MalformedJson, "in the value of event_type");
+    // The position is the record's, not the one inside the value's own text.
+    assert_eq!(r.detail.matches(" at line ").count(), 1, "{}", r.detail);
+    let column = json.find(r#""\ud800""#).unwrap() + 1;
+    assert!(
+        r.detail.ends_with(&format!(" column {}", column + 7)),
+        "{}",
+        r.detail
+    );
+}
+
+#[test]
+fn numbers_out_of_f64_range_elsewhere_are_not_a_problem() {
+    // Skipped unread in an unknown field; stored as written in event_data.
+    let d = ok(&EXAMPLE.replacen('{', r#"{"big": [1e400, -1e400], "#, 1));
+    assert_eq!(d.unknown_fields, 1);
+    let d = ok(&with("event_data", r#"{"big": 1e400}"#));
+    assert_eq!(d.event.event_data.get(), r#"{"big": 1e400}"#);
+    // Inside an array or object in a known field, the field is refused for its type.
+    assert_reason(
+        &with("campaign_id", "[1e400]"),
+        Reason::InvalidField,
+        "got an array",
+    );
+}
+
+/// The detail for an `event_data` text, or `None` when it is accepted.
+fn event_data_problem(data: &str) -> Option<String> {
+    let limits = Limits {
+        max_event_data_bytes: 1 << 20,
+        max_payload_bytes: 1 << 21,
+        ..Limits::default()
+    };
+    match decode(with("event_data", data).as_bytes(), &limits, now()) {
+        Ok(d) => {
+            assert_eq!(d.event.event_data.get(), data);
+            None
+        }
+        Err(r) => {
+            assert_eq!(r.reason, Reason::InvalidField, "{data}: {r}");
+            assert!(r.detail.starts_with("event_data: "), "{}", r.detail);
+            Some(r.detail)
+        }
+    }
+}
+
+#[test]
+fn event_data_may_not_hold_an_unpaired_surrogate_escape() {
+    for ok in [
+        r#"{"a": "\ud83d\ude00"}"#,
+        r#"{"a": "\uD83D\uDE00 and \udbff\udfff"}"#,
+        r#"{"\ud83d\ude00": 1}"#,
+        r#"{"a": "\\ud800"}"#,
+        r#"{"a": "\ud7ff\ue000\uffff"}"#,
+        r#"{"a": "\"\ud83d\ude00\""}"#,
+    ] {
+        assert_eq!(event_data_problem(ok), None, "{ok}");
+    }
+    for (bad, escape) in [
+        (r#"{"a": "\ud800"}"#, r"\ud800"),
+        (r#"{"a": "\uDBFF"}"#, r"\uDBFF"),
+        (r#"{"a": "\udc00"}"#, r"\udc00"),
+        (r#"{"a": "x\ude00y"}"#, r"\ude00"),
+        (r#"{"a": "\ud83dx\ude00"}"#, r"\ud83d"),
+        (r#"{"a": "\ud83d\n"}"#, r"\ud83d"),
+        (r#"{"a": "\ud83d\\ude00"}"#, r"\ud83d"),
+        (r#"{"a": "\ud83d\ud83d\ude00"}"#, r"\ud83d"),
+        (r#"{"a": "\ud83d\u0041"}"#, r"\ud83d"),
+        (r#"{"\ud800": 1}"#, r"\ud800"),
+        (r#"{"a": ["ok", {"b": "\ud800"}]}"#, r"\ud800"),
+    ] {
+        let detail = event_data_problem(bad).unwrap_or_else(|| panic!("{bad} was accepted"));
+        assert_eq!(
+            detail,
+            format!(
+                "event_data: unpaired UTF-16 surrogate escape {escape}, which Postgres jsonb \
+                 cannot store"
+            ),
+            "{bad}"
+        );
+    }
+}
+
+#[test]
+fn event_data_numbers_must_fit_postgres_numeric() {
+    for ok in [
+        "1e131071",
+        "-1e131071",
+        "10e131070",
+        "9.99e131071",
+        "0.0001e131075",
+        "1E+131071",
+        "1e-16383",
+        "-1e-16383",
+        "0e-16383",
+        "1.0e-16382",
+        "0e5000",
+        "0e1073741822",
+        "0e+0000000000000000000005",
+        "1e400",
+        "-0",
+        "0.5",
+        "123456789012345678901234567890",
+    ] {
+        assert_eq!(
+            event_data_problem(&format!("{{\"n\": {ok}}}")),
+            None,
+            "{ok}"
+        );
+    }
+    for bad in [
+        "1e1000000",
+        "1e131072",
+        "-1e131072",
+        "10e131071",
+        "0.0001e131076",
+        "1e-16384",
+        "0.5e-16383",
+        "1.00e-16382",
+        "15e-16384",
+        "0e-16384",
+        "0e-1000000",
+        "0.0e99999999999",
+        "0e1073741823",
+        "0e-1073741822",
+        "1e1073741822",
+        "1e99999999999999999999999999999",
+    ] {
+        let detail = event_data_problem(&format!("{{\"n\": [1, {bad}]}}"))
+            .unwrap_or_else(|| panic!("{bad} was accepted"));
+        assert_eq!(
+            detail,
+            format!("event_data: number {bad} is out of the range Postgres can store")
+        );
+    }
+    // Digits in a string are text.
+    assert_eq!(event_data_problem(r#"{"n": "1e1000000"}"#), None);
+    // The display scale counts every fraction digit written.
+    let digits = |n: usize| format!("{{\"n\": 0.{}1}}", "0".repeat(n - 1));
+    assert_eq!(event_data_problem(&digits(16_383)), None);
+    assert!(event_data_problem(&digits(16_384)).is_some());
+    let detail = event_data_problem(&digits(16_384)).unwrap_or_default();
+    assert!(detail.contains('…') && detail.len() < 300, "{detail}");
+}
+
+#[test]
+fn event_data_reports_its_first_problem() {
+    let detail = event_data_problem(r#"{"a": "\u0000", "b": "\ud800", "c": 1e131072}"#);
+    assert!(detail.unwrap_or_default().contains(r"\u0000"));
+    let detail = event_data_problem(r#"{"c": 1e131072, "a": "\u0000", "b": "\ud800"}"#);
+    assert!(detail.unwrap_or_default().contains("1e131072"));
+    let detail = event_data_problem(r#"{"b": "\ud800", "c": 1e131072, "a": "\u0000"}"#);
+    assert!(detail.unwrap_or_default().contains(r"\ud800"));
 }

@@ -2,4 +2,4 @@
 INSERT INTO events
 SELECT * FROM tally_stage
 ON CONFLICT (event_id, occurred_at) DO NOTHING
-RETURNING event_id
+RETURNING event_id, occurred_at

@@ -7,7 +7,7 @@ use testkit::TestDb;
 
 use super::*;
 use crate::batch::Record;
-use crate::decode::Limits;
+use crate::decode::{Limits, Reason};
 
 const TOPIC: &str = "events-test";
 
@@ -37,7 +37,7 @@ async fn fixture() -> Fixture {
 /// A valid event; the same `n` always gives the same event_id and occurred_at, as a
 /// producer's retry does.
 fn event(n: u128, data: &str) -> Vec<u8> {
-    static BASE: std::sync::OnceLock<chrono::DateTime<Utc>> = std::sync::OnceLock::new();
+    static BASE: std::sync::OnceLock<DateTime<Utc>> = std::sync::OnceLock::new();
     let base = BASE.get_or_init(|| Utc::now() - TimeDelta::hours(2));
     let id = Uuid::from_u128(0x0193_6d3e_7f1a_7c3e_9a51_0000_0000_0000 + n);
     let at = (*base + TimeDelta::milliseconds(n as i64)).to_rfc3339();
@@ -175,23 +175,33 @@ async fn a_repeat_of_a_stored_event_is_dropped_and_counted_never_stored_twice() 
     );
 }
 
+/// Makes Postgres refuse, as a row error, every event of contact `contact`: what the
+/// decoder lets through and the database still refuses.
+async fn refuse_contact(db: &TestDb, contact: i64) {
+    db.connect()
+        .await
+        .batch_execute(&format!(
+            "ALTER TABLE events ADD CONSTRAINT refuse_{contact} CHECK (contact_id <> {contact})"
+        ))
+        .await
+        .unwrap();
+}
+
+/// `event(n, "{}")` with another contact: the same event as far as its key goes.
+fn event_of_contact(n: u128, contact: i64) -> Vec<u8> {
+    let text = String::from_utf8(event(n, "{}")).unwrap();
+    text.replace(
+        &format!(r#""contact_id":{n},"#),
+        &format!(r#""contact_id":{contact},"#),
+    )
+    .into_bytes()
+}
+
 #[tokio::test]
 async fn a_record_postgres_refuses_is_isolated_and_the_rest_commits() {
     let f = fixture().await;
-    // Valid JSON with a number jsonb's numeric cannot hold: the decoder lets it
-    // through, Postgres refuses it.
-    let payloads: Vec<Vec<u8>> = (1..=100)
-        .map(|n| {
-            event(
-                n,
-                if n == 37 {
-                    r#"{"score":1e999999}"#
-                } else {
-                    "{}"
-                },
-            )
-        })
-        .collect();
+    refuse_contact(&f.db, 37).await;
+    let payloads: Vec<Vec<u8>> = (1..=100).map(|n| event(n, "{}")).collect();
     let outcome = f.writer.write(&mut batch(0, payloads)).await.unwrap();
     assert_eq!(outcome.stored, 99, "{outcome:?}");
     assert_eq!(outcome.dead.get("rejected_by_database"), Some(&1));
@@ -203,8 +213,109 @@ async fn a_record_postgres_refuses_is_isolated_and_the_rest_commits() {
             .unwrap();
     assert_eq!(row.get::<_, i64>(0), 36, "offset of the record with n = 37");
     let detail: String = row.get(1);
-    assert!(detail.contains("22003"), "{detail}");
+    assert!(detail.contains("23514"), "{detail}");
     assert_eq!(count(&f.db, "SELECT count(*) FROM events").await, 99);
+}
+
+#[tokio::test]
+async fn a_copy_postgres_refuses_does_not_shadow_a_valid_twin_in_its_batch() {
+    let f = fixture().await;
+    refuse_contact(&f.db, 37).await;
+    // Event 5 four times: refused, refused, valid, then a true repeat of the valid one;
+    // event 6 once, between them.
+    let outcome = f
+        .writer
+        .write(&mut batch(
+            0,
+            vec![
+                event_of_contact(5, 37),
+                event_of_contact(5, 37),
+                event(6, "{}"),
+                event_of_contact(5, 12),
+                event_of_contact(5, 12),
+            ],
+        ))
+        .await
+        .unwrap();
+    assert_eq!(outcome.stored, 2, "{outcome:?}");
+    assert_eq!(outcome.dead.get("rejected_by_database"), Some(&2));
+    assert_eq!(outcome.duplicates, 1);
+    assert_eq!(
+        count(&f.db, "SELECT count(*) FROM events WHERE contact_id = 12").await,
+        1,
+        "the valid copy is stored"
+    );
+    let refused: Vec<i64> =
+        f.db.connect()
+            .await
+            .query("SELECT kafka_offset FROM dead_letters ORDER BY 1", &[])
+            .await
+            .unwrap()
+            .iter()
+            .map(|r| r.get(0))
+            .collect();
+    assert_eq!(
+        refused,
+        [0, 1],
+        "each refused copy is a dead letter of its own"
+    );
+    assert_eq!(
+        count(&f.db, "SELECT sum(event_count)::bigint FROM event_counters").await,
+        2
+    );
+}
+
+#[tokio::test]
+async fn a_copy_the_catalog_refuses_does_not_shadow_a_valid_twin_in_its_batch() {
+    let f = fixture().await;
+    let unknown = String::from_utf8(event(5, "{}"))
+        .unwrap()
+        .replace(r#""campaign_id":1,"#, r#""campaign_id":999999,"#)
+        .into_bytes();
+    let mut b = batch(0, vec![unknown, event(5, "{}")]);
+    b.reject_unknown(|_, campaign| {
+        if campaign == 1 {
+            Ok(())
+        } else {
+            Err(Reason::UnknownCampaign)
+        }
+    });
+    let outcome = f.writer.write(&mut b).await.unwrap();
+    assert_eq!(outcome.stored, 1, "{outcome:?}");
+    assert_eq!(outcome.duplicates, 0);
+    assert_eq!(outcome.dead.get("unknown_campaign"), Some(&1));
+    assert_eq!(count(&f.db, "SELECT count(*) FROM events").await, 1);
+}
+
+#[tokio::test]
+async fn an_event_is_its_id_and_time_inside_a_batch_as_across_batches() {
+    let f = fixture().await;
+    let later = |n: u128| {
+        let text = String::from_utf8(event(n, "{}")).unwrap();
+        let at = text.split(r#""occurred_at":""#).nth(1).unwrap();
+        let at = &at[..at.find('"').unwrap()];
+        let moved =
+            (DateTime::parse_from_rfc3339(at).unwrap() + TimeDelta::seconds(1)).to_rfc3339();
+        text.replace(at, &moved).into_bytes()
+    };
+    // In one batch: the same id at two times is two events; a true repeat is one.
+    let first = f
+        .writer
+        .write(&mut batch(
+            0,
+            vec![event(1, "{}"), later(1), event(1, "{}")],
+        ))
+        .await
+        .unwrap();
+    assert_eq!((first.stored, first.duplicates), (2, 1), "{first:?}");
+    // Across batches, the same rule.
+    let second = f
+        .writer
+        .write(&mut batch(3, vec![later(1), event(2, "{}"), later(2)]))
+        .await
+        .unwrap();
+    assert_eq!((second.stored, second.duplicates), (2, 1), "{second:?}");
+    assert_eq!(count(&f.db, "SELECT count(*) FROM events").await, 4);
 }
 
 #[tokio::test]
