@@ -113,6 +113,8 @@ pub(crate) struct IngestContext {
     runtime: tokio::runtime::Handle,
     router: Mutex<Router>,
     stop: Arc<AtomicBool>,
+    /// When a client-level error was last logged.
+    last_error: Mutex<Option<Instant>>,
 }
 
 impl IngestContext {
@@ -133,6 +135,7 @@ impl IngestContext {
                 assigned: BTreeSet::new(),
             }),
             stop,
+            last_error: Mutex::new(None),
         }
     }
 
@@ -214,6 +217,19 @@ impl IngestContext {
 }
 
 impl ClientContext for IngestContext {
+    // librdkafka reports a broker outage many times a second while it reconnects by
+    // itself: one line every few seconds says as much.
+    fn error(&self, error: KafkaError, reason: &str) {
+        let mut last = self
+            .last_error
+            .lock()
+            .unwrap_or_else(|poisoned| poisoned.into_inner());
+        if last.is_none_or(|t| t.elapsed() > Duration::from_secs(5)) {
+            tracing::warn!(%error, reason, "kafka error (librdkafka keeps reconnecting)");
+            *last = Some(Instant::now());
+        }
+    }
+
     fn stats(&self, statistics: Statistics) {
         if let Some(topic) = statistics.topics.get(&self.topic) {
             for (partition, p) in &topic.partitions {

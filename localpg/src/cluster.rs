@@ -15,7 +15,9 @@ use crate::{Error, PgBinaries, find_binaries};
 const DIR_PREFIX: &str = "tally-pg-";
 
 /// Stops the cluster and removes its directory once the owner's end of stdin closes,
-/// which the kernel does when the owner exits for any reason, SIGKILL included.
+/// which the kernel does when the owner exits for any reason, SIGKILL included. The
+/// script does not stop at a failed step: a server the owner already stopped makes
+/// pg_ctl fail, and the directory must go all the same.
 const WATCHDOG: &str = r#"read -r _ignored
 "$1" -D "$2" -m fast -w -t 60 stop >/dev/null 2>&1
 rm -rf "$3""#;
@@ -42,13 +44,38 @@ impl Default for ClusterOptions {
     }
 }
 
-/// A running throwaway cluster; dropping it stops the server and deletes its files.
+/// How [`Cluster::stop_server`] shuts the server down (pg_ctl's `-m`).
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum StopMode {
+    /// Disconnects the clients, rolls back their transactions and writes a checkpoint:
+    /// an orderly shutdown.
+    Fast,
+    /// Kills every server process at once, with no checkpoint: a crash, recovered from
+    /// the WAL at the next start.
+    Immediate,
+}
+
+impl StopMode {
+    fn as_arg(self) -> &'static str {
+        match self {
+            StopMode::Fast => "fast",
+            StopMode::Immediate => "immediate",
+        }
+    }
+}
+
+/// A throwaway cluster; dropping it stops the server and deletes its files.
 #[derive(Debug)]
 pub struct Cluster {
     binaries: PgBinaries,
     dir: PathBuf,
     port: u16,
     superuser: String,
+    /// The account the tools run as.
+    owner: Owner,
+    /// The server's command-line options but the port, kept so that a restart runs the
+    /// server exactly as it was first started.
+    server_opts: String,
     watchdog: Option<Child>,
 }
 
@@ -87,10 +114,12 @@ impl Cluster {
             dir,
             port: 0,
             superuser: options.superuser.clone(),
+            owner,
+            server_opts: String::new(),
             watchdog: Some(watchdog),
         };
 
-        let mut initdb = owner.command(cluster.binaries.tool("initdb"));
+        let mut initdb = cluster.owner.command(cluster.binaries.tool("initdb"));
         initdb
             .arg("-D")
             .arg(&data)
@@ -118,47 +147,22 @@ impl Cluster {
             );
         }
         server_opts.extend(options.settings.iter().map(|(k, v)| format!("-c {k}={v}")));
+        cluster.server_opts = server_opts.join(" ");
 
         // A port only names the socket file here, but pick a free TCP one anyway so a
         // later switch to TCP cannot collide; retry in the unlikely case of a race.
-        let log = cluster.dir.join("postgres.log");
         let mut last_err = None;
         for _ in 0..3 {
-            let port = free_port()?;
-            let mut pg_ctl = owner.command(cluster.binaries.tool("pg_ctl"));
-            pg_ctl
-                .arg("-D")
-                .arg(&data)
-                .arg("-l")
-                .arg(&log)
-                .args(["-w", "-t", "60", "-o"])
-                .arg(format!("-p {port} {}", server_opts.join(" ")))
-                .arg("start")
-                .current_dir(&cluster.dir)
-                .process_group(0);
-            match run(&mut pg_ctl, "pg_ctl start") {
+            cluster.port = free_port()?;
+            match cluster.pg_ctl_start() {
                 Ok(()) => {
-                    cluster.port = port;
-                    tracing::debug!(dir = %cluster.dir.display(), port, "local postgres started");
+                    tracing::debug!(dir = %cluster.dir.display(), port = cluster.port, "local postgres started");
                     return Ok(cluster);
                 }
                 Err(e) => last_err = Some(e),
             }
         }
-        let tail = log_tail(&log);
-        Err(match last_err {
-            Some(Error::Tool { tool, status, .. }) => Error::Tool {
-                tool,
-                status,
-                output: tail,
-            },
-            Some(other) => other,
-            None => Error::Tool {
-                tool: "pg_ctl start".into(),
-                status: "not run".into(),
-                output: tail,
-            },
-        })
+        Err(cluster.with_log_tail(last_err))
     }
 
     /// Directory holding the data directory, the socket and the server log.
@@ -203,9 +207,77 @@ impl Cluster {
         )
     }
 
+    /// Stops the server, waiting until it has exited, and keeps its files so that
+    /// [`Cluster::start_server`] can start it again; fails if it is not running.
+    pub fn stop_server(&self, mode: StopMode) -> Result<(), Error> {
+        let mut pg_ctl = self.owner.command(self.binaries.tool("pg_ctl"));
+        pg_ctl
+            .arg("-D")
+            .arg(self.data_dir())
+            .args(["-m", mode.as_arg(), "-w", "-t", "60", "stop"])
+            .current_dir(&self.dir);
+        run(&mut pg_ctl, "pg_ctl stop")?;
+        tracing::debug!(dir = %self.dir.display(), mode = mode.as_arg(), "local postgres stopped");
+        Ok(())
+    }
+
+    /// Starts a server stopped by [`Cluster::stop_server`] again, with the options and
+    /// port it was first started with, and waits until it accepts connections (after
+    /// crash recovery, if it was stopped immediately).
+    pub fn start_server(&self) -> Result<(), Error> {
+        self.pg_ctl_start()
+            .map_err(|e| self.with_log_tail(Some(e)))?;
+        tracing::debug!(dir = %self.dir.display(), port = self.port, "local postgres restarted");
+        Ok(())
+    }
+
     /// Stops the server (fast shutdown) and removes the directory, waiting for both.
     pub fn stop(mut self) -> Result<(), Error> {
         self.shutdown()
+    }
+
+    fn data_dir(&self) -> PathBuf {
+        self.dir.join("data")
+    }
+
+    fn log_file(&self) -> PathBuf {
+        self.dir.join("postgres.log")
+    }
+
+    /// Starts the server on `self.port` and waits until it accepts connections. In its
+    /// own process group, so that a Ctrl-C aimed at the owner does not reach it.
+    fn pg_ctl_start(&self) -> Result<(), Error> {
+        let mut pg_ctl = self.owner.command(self.binaries.tool("pg_ctl"));
+        pg_ctl
+            .arg("-D")
+            .arg(self.data_dir())
+            .arg("-l")
+            .arg(self.log_file())
+            .args(["-w", "-t", "60", "-o"])
+            .arg(format!("-p {} {}", self.port, self.server_opts))
+            .arg("start")
+            .current_dir(&self.dir)
+            .process_group(0);
+        run(&mut pg_ctl, "pg_ctl start")
+    }
+
+    /// A failed start's error with the server log's tail, which says why, in place of
+    /// pg_ctl's own output, which does not.
+    fn with_log_tail(&self, error: Option<Error>) -> Error {
+        let tail = log_tail(&self.log_file());
+        match error {
+            Some(Error::Tool { tool, status, .. }) => Error::Tool {
+                tool,
+                status,
+                output: tail,
+            },
+            Some(other) => other,
+            None => Error::Tool {
+                tool: "pg_ctl start".into(),
+                status: "not run".into(),
+                output: tail,
+            },
+        }
     }
 
     fn shutdown(&mut self) -> Result<(), Error> {
@@ -230,6 +302,7 @@ impl Drop for Cluster {
 
 /// The account that runs the PostgreSQL tools: ourselves, or an unprivileged one when
 /// we are root (initdb and postgres refuse to run as root).
+#[derive(Debug)]
 struct Owner {
     drop_to: Option<(Uid, Gid)>,
 }
@@ -411,6 +484,63 @@ mod tests {
             assert_eq!(String::from_utf8_lossy(&out.stdout).trim(), "42");
         }
         cluster.stop().expect("stops");
+        assert!(!dir.exists(), "{} still exists", dir.display());
+    }
+
+    /// Whether the server completes a startup handshake on its socket: a trust login
+    /// answers AuthenticationOk (`R`, code 0), a server still starting an error. Speaks
+    /// the protocol itself so the test needs no client binary.
+    fn accepts_connections(cluster: &Cluster) -> std::io::Result<bool> {
+        use std::io::Read as _;
+        use std::os::unix::net::UnixStream;
+
+        let socket = cluster.dir().join(format!(".s.PGSQL.{}", cluster.port()));
+        let mut stream = UnixStream::connect(socket)?;
+        stream.set_read_timeout(Some(Duration::from_secs(10)))?;
+        // Protocol 3.0, then name/value pairs and an empty name.
+        let mut body = 196_608_i32.to_be_bytes().to_vec();
+        for field in ["user", cluster.superuser(), "database", "postgres", ""] {
+            body.extend_from_slice(field.as_bytes());
+            body.push(0);
+        }
+        let len = i32::try_from(body.len() + 4).expect("a short startup message");
+        stream.write_all(&len.to_be_bytes())?;
+        stream.write_all(&body)?;
+        let mut reply = [0_u8; 9];
+        stream.read_exact(&mut reply)?;
+        Ok(reply[0] == b'R' && reply[5..] == [0, 0, 0, 0])
+    }
+
+    #[test]
+    fn stopped_immediately_refuses_connections_and_starts_again_where_it_was() {
+        let cluster = Cluster::start(&ClusterOptions::default()).expect("cluster starts");
+        assert!(accepts_connections(&cluster).expect("connects"));
+
+        cluster
+            .stop_server(StopMode::Immediate)
+            .expect("stops immediately");
+        let refused = accepts_connections(&cluster).expect_err("a stopped server refuses");
+        assert!(
+            matches!(
+                refused.kind(),
+                std::io::ErrorKind::NotFound | std::io::ErrorKind::ConnectionRefused
+            ),
+            "unexpected error connecting to a stopped server: {refused}"
+        );
+        cluster
+            .stop_server(StopMode::Fast)
+            .expect_err("stopping a stopped server fails");
+
+        cluster.start_server().expect("starts again");
+        assert!(
+            accepts_connections(&cluster).expect("connects after the restart"),
+            "the restarted server did not log in the superuser"
+        );
+
+        // The watchdog still removes the directory of a server that is already stopped.
+        cluster.stop_server(StopMode::Fast).expect("stops");
+        let dir = cluster.dir().to_path_buf();
+        cluster.stop().expect("removes the stopped cluster");
         assert!(!dir.exists(), "{} still exists", dir.display());
     }
 

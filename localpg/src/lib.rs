@@ -11,5 +11,5 @@ mod cluster;
 mod error;
 
 pub use binaries::{BINDIR_ENV, MIN_MAJOR, PgBinaries, binaries_in, find_binaries};
-pub use cluster::{Cluster, ClusterOptions};
+pub use cluster::{Cluster, ClusterOptions, StopMode};
 pub use error::Error;

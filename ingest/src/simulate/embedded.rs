@@ -70,6 +70,34 @@ impl EmbeddedKafka {
                 "creating topic {name:?} with {partitions} partitions on the embedded cluster"
             )))
     }
+
+    /// Takes broker `id` down (ids run from 1 to the number of brokers): its connections
+    /// close and it refuses new ones until [`EmbeddedKafka::broker_up`]. Unlike in a real
+    /// cluster, leadership does not move: its partitions are unavailable until it is back.
+    pub fn broker_down(&self, id: i32) -> Result<(), SimulateError> {
+        self.set_broker(id, false)
+    }
+
+    /// Brings broker `id` back after [`EmbeddedKafka::broker_down`], on the same port and
+    /// with the data it held.
+    pub fn broker_up(&self, id: i32) -> Result<(), SimulateError> {
+        self.set_broker(id, true)
+    }
+
+    fn set_broker(&self, id: i32, up: bool) -> Result<(), SimulateError> {
+        let action = if up { "up" } else { "down" };
+        let cluster = self.client.mock_cluster().ok_or_else(|| {
+            SimulateError::Embedded(format!("taking broker {id} {action}: the cluster is gone"))
+        })?;
+        let result = if up {
+            cluster.broker_up(id)
+        } else {
+            cluster.broker_down(id)
+        };
+        result.map_err(SimulateError::kafka(format!(
+            "taking broker {id} of the embedded cluster {action} (broker ids start at 1)"
+        )))
+    }
 }
 
 /// Sets the mock cluster's group initial rebalance delay to 0 ms, so a consumer group's
