@@ -9,7 +9,8 @@
 use std::collections::HashSet;
 use std::time::Instant;
 
-use chrono::{DateTime, Days, NaiveDate, NaiveTime, TimeDelta, Utc};
+use chrono::{DateTime, Days, NaiveDate, TimeDelta, Utc};
+use schema::{end_of_day, start_of_day};
 use tokio_postgres::{Client, Transaction};
 
 use crate::{AggregateError, merge_unique_contacts};
@@ -33,7 +34,7 @@ impl Finality {
     /// The moment `day` becomes final: the first aggregation run from then on writes
     /// its final rows.
     pub fn bound(self, day: NaiveDate) -> DateTime<Utc> {
-        start_of(next_day(day)) + self.delay
+        end_of_day(day) + self.delay
     }
 
     /// Whether `day` is final at `now`.
@@ -118,7 +119,7 @@ pub async fn aggregate(
             .map(|(o, c)| (*o, *c))
             .unzip();
         if !scan_orgs.is_empty() {
-            let (from, to) = (start_of(day), start_of(next_day(day)));
+            let (from, to) = (start_of_day(day), end_of_day(day));
             tx.execute(
                 include_str!("sql/count_pairs.sql"),
                 &[&from, &to, &scan_orgs, &scan_campaigns],
@@ -184,11 +185,7 @@ pub async fn restate(
     now: DateTime<Utc>,
     finality: Finality,
 ) -> Result<AggregateReport, AggregateError> {
-    let has_partition: bool = client
-        .query_one(include_str!("sql/has_partition.sql"), &[&day])
-        .await?
-        .get(0);
-    if !has_partition {
+    if !schema::partition_exists(&*client, day).await? {
         return Err(AggregateError::DayNotInDatabase(day));
     }
     let tx = client.transaction().await?;
@@ -198,7 +195,7 @@ pub async fn restate(
         .await?;
     tx.execute(
         include_str!("sql/count_day.sql"),
-        &[&start_of(day), &start_of(next_day(day))],
+        &[&start_of_day(day), &end_of_day(day)],
     )
     .await?;
     let bound = finality.is_final(day, now).then_some(now);
@@ -219,14 +216,6 @@ pub async fn restate(
 async fn scratch(tx: &Transaction<'_>) -> Result<(), tokio_postgres::Error> {
     tx.batch_execute(include_str!("sql/day_counts_table.sql"))
         .await
-}
-
-fn start_of(day: NaiveDate) -> DateTime<Utc> {
-    day.and_time(NaiveTime::MIN).and_utc()
-}
-
-fn next_day(day: NaiveDate) -> NaiveDate {
-    day.succ_opt().unwrap_or(day)
 }
 
 #[cfg(test)]

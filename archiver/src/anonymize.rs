@@ -24,9 +24,6 @@ use tokio_postgres::Client;
 pub use error::AnonymizeError;
 use partition::Rewrite;
 
-/// Advisory lock class of the job's per-partition and audit_logs locks ("anon").
-const LOCK_CLASS: i32 = 0x616e_6f6e;
-
 /// The PII keys removed by default from `events.event_data` and `audit_logs.changes`.
 pub const DEFAULT_PII_KEYS: [&str; 7] = [
     "email",
@@ -153,13 +150,13 @@ pub async fn anonymize_with(
         let outcome = partition::anonymize_day(client, day, (now, line), policy, method)
             .await
             .map_err(|source| AnonymizeError::Partition {
-                partition: partition::partition_name(day),
+                partition: schema::DayPartition::of(day).name(),
                 day,
                 source,
             })?;
         let Some(done) = outcome else { continue };
         tracing::info!(
-            partition = %partition::partition_name(day),
+            partition = %schema::DayPartition::of(day),
             rows = done.rows,
             elapsed_ms = started.elapsed().as_millis() as u64,
             method = done.method.as_str(),

@@ -136,25 +136,13 @@ pub async fn list(client: &Client) -> Result<Vec<ManifestEntry>, ArchiveError> {
 /// the partition and the store. The key differs from the scheduler's per-job lock, so
 /// a scheduled run that holds that lock on another connection does not block itself.
 async fn lock(client: &Client) -> Result<(), ArchiveError> {
-    let got: bool = client
-        .query_one(
-            "SELECT pg_try_advisory_lock(1952541804, hashtext('archiver.archive'))",
-            &[],
-        )
-        .await?
-        .get(0);
+    let got = schema::advisory::try_lock(client, schema::AdvisoryLock::Archive).await?;
     if got { Ok(()) } else { Err(ArchiveError::Busy) }
 }
 
 async fn unlock(client: &Client) {
     // A broken connection has released the lock already.
-    if let Err(e) = client
-        .execute(
-            "SELECT pg_advisory_unlock(1952541804, hashtext('archiver.archive'))",
-            &[],
-        )
-        .await
-    {
+    if let Err(e) = schema::advisory::unlock(client, schema::AdvisoryLock::Archive).await {
         tracing::warn!(error = %e, "could not release the archive lock");
     }
 }

@@ -607,11 +607,7 @@ async fn list_restore_ranges_and_the_lock() {
 
     // A second archive or restore while one holds the lock is refused at once.
     let other = db.connect().await;
-    other
-        .execute(
-            "SELECT pg_advisory_lock(1952541804, hashtext('archiver.archive'))",
-            &[],
-        )
+    schema::advisory::lock(&other, schema::AdvisoryLock::Archive)
         .await
         .unwrap();
     let busy = run(&mut client, &store, &ArchivePolicy::default())
@@ -622,11 +618,7 @@ async fn list_restore_ranges_and_the_lock() {
     assert!(matches!(busy, ArchiveError::Busy), "{busy}");
 
     // A missing object is named, and the day stays archived.
-    other
-        .execute(
-            "SELECT pg_advisory_unlock(1952541804, hashtext('archiver.archive'))",
-            &[],
-        )
+    schema::advisory::unlock(&other, schema::AdvisoryLock::Archive)
         .await
         .unwrap();
     std::fs::remove_file(dir.0.join(key(OLD_1))).unwrap();

@@ -25,7 +25,6 @@ use std::time::{Duration, Instant};
 use benches::{connect, knob, migrated_database, process_ticks};
 use chrono::{Days, Utc};
 use futures::pin_mut;
-use ingest::copy_row;
 use ingest::decode::{Limits, decode};
 use ingest::simulate::{self, EmbeddedKafka, SimulationPlan};
 use localpg::{Cluster, ClusterOptions};
@@ -64,17 +63,13 @@ async fn event_type(client: &Client) -> Type {
 
 async fn copy_rows(client: &Client, rows: &[Event]) {
     // Before the COPY starts: the connection accepts nothing else during it.
-    let types = copy_row::types(event_type(client).await);
-    let sink = client.copy_in(copy_row::COPY_EVENTS).await.unwrap();
+    let types = Event::copy_types(event_type(client).await);
+    let sink = client.copy_in(&Event::copy_in("events")).await.unwrap();
     let writer = BinaryCopyInWriter::new(sink, &types);
     pin_mut!(writer);
     for e in rows {
         let data = Json(&*e.event_data);
-        writer
-            .as_mut()
-            .write(&copy_row::params(e, &data))
-            .await
-            .unwrap();
+        writer.as_mut().write(&e.copy_params(&data)).await.unwrap();
     }
     writer.finish().await.unwrap();
 }
@@ -89,7 +84,7 @@ fn insert_statement(rows: usize) -> String {
         .collect();
     format!(
         "INSERT INTO events ({}) VALUES {}",
-        copy_row::COLUMNS,
+        schema::EVENT_COLUMNS,
         values.join(",")
     )
 }
@@ -102,7 +97,7 @@ async fn insert_rows(client: &Client, rows: &[Event]) {
         let params: Vec<&(dyn ToSql + Sync)> = chunk
             .iter()
             .zip(&data)
-            .flat_map(|(e, d)| copy_row::params(e, d))
+            .flat_map(|(e, d)| e.copy_params(d))
             .collect();
         if chunk.len() == 1000 {
             client.execute(&full, &params).await.unwrap();

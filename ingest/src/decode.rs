@@ -25,6 +25,7 @@ use serde::de::{self, Deserialize, IgnoredAny, MapAccess, SeqAccess, Visitor};
 use serde_json::value::RawValue;
 use uuid::Uuid;
 
+pub(crate) use schema::DeadLetterReason as Reason;
 use schema::{CampaignId, ContactId, Event, EventType, OrganizationId, PgEnum};
 
 /// Longest bad value quoted in a rejection's detail, in characters.
@@ -55,71 +56,6 @@ impl Default for Limits {
             max_event_data_bytes: 16 * 1024,
             max_payload_bytes: 64 * 1024,
         }
-    }
-}
-
-/// Why a record was refused: stable snake_case codes stored in `dead_letters.reason`
-/// and used as a metrics label.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, PartialOrd, Ord)]
-pub enum Reason {
-    /// Not valid UTF-8 JSON, not a JSON object, or trailing bytes after it.
-    MalformedJson,
-    /// A required field is absent.
-    MissingField,
-    /// A field has the wrong type or an invalid value, or appears twice, or `event_data`
-    /// holds what Postgres's `jsonb` cannot store.
-    InvalidField,
-    /// `event_type` is a string that names no known event type.
-    UnknownEventType,
-    /// `occurred_at` is outside the accepted time window.
-    OutOfWindow,
-    /// `event_data` is longer than the limit.
-    EventDataTooLarge,
-    /// The whole record value is longer than the limit.
-    PayloadTooLarge,
-    /// The organization does not exist.
-    UnknownOrganization,
-    /// The campaign does not exist in the event's organization.
-    UnknownCampaign,
-    /// Postgres refused the row (found by splitting the batch).
-    RejectedByDatabase,
-}
-
-impl Reason {
-    /// Every reason, in declaration order.
-    pub const ALL: &[Reason] = &[
-        Reason::MalformedJson,
-        Reason::MissingField,
-        Reason::InvalidField,
-        Reason::UnknownEventType,
-        Reason::OutOfWindow,
-        Reason::EventDataTooLarge,
-        Reason::PayloadTooLarge,
-        Reason::UnknownOrganization,
-        Reason::UnknownCampaign,
-        Reason::RejectedByDatabase,
-    ];
-
-    /// The stable code stored in `dead_letters.reason`.
-    pub const fn as_str(self) -> &'static str {
-        match self {
-            Reason::MalformedJson => "malformed_json",
-            Reason::MissingField => "missing_field",
-            Reason::InvalidField => "invalid_field",
-            Reason::UnknownEventType => "unknown_event_type",
-            Reason::OutOfWindow => "out_of_window",
-            Reason::EventDataTooLarge => "event_data_too_large",
-            Reason::PayloadTooLarge => "payload_too_large",
-            Reason::UnknownOrganization => "unknown_organization",
-            Reason::UnknownCampaign => "unknown_campaign",
-            Reason::RejectedByDatabase => "rejected_by_database",
-        }
-    }
-}
-
-impl fmt::Display for Reason {
-    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-        f.write_str(self.as_str())
     }
 }
 

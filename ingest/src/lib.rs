@@ -8,7 +8,6 @@
 
 mod batch;
 pub mod catalog;
-pub mod copy_row;
 pub mod decode;
 mod http;
 pub mod metrics;
@@ -20,5 +19,5 @@ mod writer;
 mod writer_task;
 
 pub use batch::Record;
-pub use pipeline::{Ingest, IngestConfig, IngestError, Summary, Totals, pool, run};
+pub use pipeline::{Ingest, IngestConfig, IngestError, Summary, Totals, run};
 pub use writer::WriteError;

@@ -141,7 +141,7 @@ impl Metrics {
         for (reason, n) in &outcome.dead {
             self.dead_letters
                 .get_or_create(&ReasonLabel {
-                    reason: (*reason).to_owned(),
+                    reason: reason.as_str().to_owned(),
                 })
                 .inc_by(*n);
         }

@@ -7,16 +7,17 @@ use std::sync::atomic::{AtomicBool, AtomicU64, Ordering};
 use std::sync::{Arc, Mutex, mpsc};
 use std::time::{Duration, Instant};
 
-use deadpool_postgres::{Manager, ManagerConfig, Pool, RecyclingMethod};
+use chrono::Utc;
 use rdkafka::ClientConfig;
 use rdkafka::consumer::{BaseConsumer, Consumer};
+use schema::DeadLetterReason;
 use tokio::sync::{oneshot, watch};
 use tokio::task::JoinHandle;
 
 use crate::catalog::Catalog;
 use crate::decode::Limits;
 use crate::source::{self, IngestContext, Loop};
-use crate::writer::{DayCache, Outcome, Writer};
+use crate::writer::{DayCache, Outcome, WriteError, Writer};
 use crate::writer_task::{Shared, WriterTask};
 
 /// Everything `tally ingest` can be told.
@@ -88,7 +89,7 @@ pub struct Totals {
     pub(crate) offsets: AtomicU64,
     stored: AtomicU64,
     duplicates: AtomicU64,
-    dead: Mutex<BTreeMap<&'static str, u64>>,
+    dead: Mutex<BTreeMap<DeadLetterReason, u64>>,
 }
 
 impl Totals {
@@ -98,7 +99,7 @@ impl Totals {
             .fetch_add(outcome.duplicates, Ordering::Relaxed);
         if let Ok(mut dead) = self.dead.lock() {
             for (reason, n) in &outcome.dead {
-                *dead.entry(reason).or_default() += n;
+                *dead.entry(*reason).or_default() += n;
             }
         }
     }
@@ -120,7 +121,7 @@ impl Totals {
     }
 
     /// Dead letters so far, by reason.
-    pub fn dead_letters(&self) -> BTreeMap<&'static str, u64> {
+    pub fn dead_letters(&self) -> BTreeMap<DeadLetterReason, u64> {
         self.dead.lock().map(|d| d.clone()).unwrap_or_default()
     }
 
@@ -138,7 +139,7 @@ pub struct Summary {
     /// Duplicates dropped.
     pub duplicates: u64,
     /// Dead letters by reason.
-    pub dead_letters: BTreeMap<&'static str, u64>,
+    pub dead_letters: BTreeMap<DeadLetterReason, u64>,
     /// From start to stop.
     pub elapsed: Duration,
 }
@@ -146,9 +147,18 @@ pub struct Summary {
 /// Why ingest could not start.
 #[derive(Debug, thiserror::Error)]
 pub enum IngestError {
-    /// Postgres could not be used.
-    #[error("postgres: {0}")]
-    Database(String),
+    /// Postgres failed.
+    #[error("postgres: {}", schema::describe_pg_error(.0))]
+    Database(#[from] tokio_postgres::Error),
+    /// No connection could be had from the pool.
+    #[error("no postgres connection: {0}; check that the database is reachable")]
+    Pool(#[from] schema::PoolError),
+    /// The day partitions could not be listed.
+    #[error(transparent)]
+    Partitions(#[from] schema::PartitionListError),
+    /// The organizations and campaigns could not be loaded.
+    #[error(transparent)]
+    Catalog(#[from] crate::catalog::CatalogError),
     /// The database schema is not what this build expects.
     #[error("{0}; run `tally migrate` first")]
     Schema(#[from] schema::MigrateError),
@@ -181,21 +191,6 @@ pub struct Ingest {
     started: Instant,
 }
 
-/// Builds a connection pool of `size` for `database`.
-pub fn pool(database: &tokio_postgres::Config, size: usize) -> Result<Pool, IngestError> {
-    let manager = Manager::from_config(
-        database.clone(),
-        tokio_postgres::NoTls,
-        ManagerConfig {
-            recycling_method: RecyclingMethod::Fast,
-        },
-    );
-    Pool::builder(manager)
-        .max_size(size)
-        .build()
-        .map_err(|e| IngestError::Database(e.to_string()))
-}
-
 impl Ingest {
     /// Checks the schema, loads the catalog, premakes partitions, then joins the consumer
     /// group and starts the writers.
@@ -205,36 +200,23 @@ impl Ingest {
                 "writers, COPY streams and batch size must be at least 1".into(),
             ));
         }
-        let pool = pool(&config.database, config.writers + 2)?;
-        let db = |e: tokio_postgres::Error| IngestError::Database(schema::describe_pg_error(&e));
-        {
-            let mut client = pool
-                .get()
-                .await
-                .map_err(|e| IngestError::Database(e.to_string()))?;
-            schema::Migrator::default().verify(&mut client).await?;
-            client
-                .query_one(
-                    "SELECT tally_premake_partitions($1)",
-                    &[&i32::from(config.premake_days)],
-                )
-                .await
-                .map_err(db)?;
-        }
+        let pool = schema::pool(&config.database, config.writers + 2)
+            .map_err(|e| IngestError::Config(format!("cannot make a connection pool: {e}")))?;
         let days = {
-            let client = pool
-                .get()
-                .await
-                .map_err(|e| IngestError::Database(e.to_string()))?;
-            DayCache::load(&**client).await.map_err(db)?
+            let mut client = pool.get().await?;
+            schema::Migrator::default().verify(&mut client).await?;
+            schema::premake_partitions(&**client, Utc::now().date_naive(), config.premake_days)
+                .await?;
+            DayCache::load(&**client).await?
         };
-        let catalog = Catalog::load(&pool)
-            .await
-            .map_err(|e| IngestError::Database(e.to_string()))?;
+        let catalog = Catalog::load(&pool).await?;
         let copy_streams = config.copy_streams.min(config.writers);
         let writer = Writer::new(pool.clone(), &config.topic, days, copy_streams)
             .await
-            .map_err(|e| IngestError::Database(e.to_string()))?;
+            .map_err(|e| match e {
+                WriteError::Db(e) => IngestError::Database(e),
+                WriteError::Pool(e) => IngestError::Pool(e),
+            })?;
 
         let stop = Arc::new(AtomicBool::new(false));
         let totals = Arc::new(Totals::default());

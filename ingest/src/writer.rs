@@ -9,7 +9,7 @@ use chrono::{DateTime, NaiveDate, Utc};
 use deadpool_postgres::Transaction;
 use deadpool_postgres::{Object, Pool};
 use futures::pin_mut;
-use schema::{EventType, Fragment, describe_pg_error};
+use schema::{Event, EventType, Fragment, describe_pg_error};
 use tokio::sync::Semaphore;
 use tokio_postgres::GenericClient;
 use tokio_postgres::binary_copy::BinaryCopyInWriter;
@@ -18,7 +18,6 @@ use tokio_postgres::types::{Json, Type};
 use uuid::Uuid;
 
 use crate::batch::{Batch, DeadLetter, Row};
-use crate::copy_row;
 use crate::decode::Reason;
 
 /// Day partitions known to exist, shared by every writer of the process.
@@ -27,19 +26,10 @@ pub(crate) struct DayCache(Arc<Mutex<HashSet<NaiveDate>>>);
 
 impl DayCache {
     /// Loads the partitions that exist now.
-    pub async fn load(client: &impl GenericClient) -> Result<DayCache, tokio_postgres::Error> {
+    pub async fn load(client: &impl GenericClient) -> Result<DayCache, schema::PartitionListError> {
         let cache = DayCache::default();
-        for row in client
-            .query(include_str!("writer/known_days.sql"), &[])
-            .await?
-        {
-            let name: String = row.get(0);
-            if let Some(day) = name
-                .strip_prefix("events_p")
-                .and_then(|d| NaiveDate::parse_from_str(d, "%Y%m%d").ok())
-            {
-                cache.insert(day);
-            }
+        for partition in schema::day_partitions(client).await? {
+            cache.insert(partition.day());
         }
         Ok(cache)
     }
@@ -63,7 +53,7 @@ pub(crate) struct Outcome {
     /// Repeats dropped: within the batch, or of events stored earlier.
     pub duplicates: u64,
     /// Dead letters written, by reason.
-    pub dead: BTreeMap<&'static str, u64>,
+    pub dead: BTreeMap<Reason, u64>,
     /// Partitions whose position moved, with their new next offset.
     pub committed: Vec<(i32, i64)>,
     /// Partitions another consumer had moved: their records were dropped; the value
@@ -85,6 +75,9 @@ pub(crate) struct Writer {
     event_type: Type,
     /// Turns at COPY, shared by every writer of the process.
     copy_turns: Arc<Semaphore>,
+    /// The COPY statements into `events` and into the staging table.
+    copy_events: Arc<str>,
+    copy_stage: Arc<str>,
 }
 
 impl Writer {
@@ -96,7 +89,7 @@ impl Writer {
         days: DayCache,
         copy_streams: usize,
     ) -> Result<Writer, WriteError> {
-        let client = pool.get().await.map_err(WriteError::pool)?;
+        let client = pool.get().await.map_err(WriteError::Pool)?;
         let stmt = client
             .prepare("SELECT NULL::event_type")
             .await
@@ -108,6 +101,8 @@ impl Writer {
             days,
             event_type,
             copy_turns: Arc::new(Semaphore::new(copy_streams.max(1))),
+            copy_events: Event::copy_in("events").into(),
+            copy_stage: Event::copy_in("tally_stage").into(),
         })
     }
 
@@ -117,7 +112,7 @@ impl Writer {
     /// whose acknowledgement was lost with the connection: it is reported committed.
     pub async fn write(&self, batch: &mut Batch) -> Result<Outcome, WriteError> {
         batch.sort_rows();
-        let mut client = self.pool.get().await.map_err(WriteError::pool)?;
+        let mut client = self.pool.get().await.map_err(WriteError::Pool)?;
         self.ensure_days(&client, &batch.rows).await?;
         let mut fenced = Vec::new();
         let mut already = Vec::new();
@@ -180,9 +175,10 @@ impl Writer {
             .collect();
         missing.sort();
         missing.dedup();
+        // The plain client: a pooled one derefs to it.
+        let client: &tokio_postgres::Client = client;
         for day in missing {
-            client
-                .query_one("SELECT tally_create_day_partition($1)", &[&day])
+            schema::ensure_day_partition(client, day)
                 .await
                 .map_err(WriteError::Db)?;
             self.days.insert(day);
@@ -281,9 +277,9 @@ impl Writer {
             "batch stages"
         );
 
-        let mut by_reason: BTreeMap<&'static str, u64> = BTreeMap::new();
+        let mut by_reason: BTreeMap<Reason, u64> = BTreeMap::new();
         for d in &dead {
-            *by_reason.entry(d.reason.as_str()).or_default() += 1;
+            *by_reason.entry(d.reason).or_default() += 1;
         }
         let stored_n = stored.len() as u64;
         let outcome = Outcome {
@@ -359,10 +355,7 @@ impl Writer {
             }
             let chunk = &rows[start..end];
             tx.batch_execute("SAVEPOINT tally_rows").await?;
-            let result = match self
-                .copy(tx, include_str!("writer/copy_events.sql"), chunk)
-                .await
-            {
+            let result = match self.copy(tx, &self.copy_events, chunk).await {
                 Ok(_) => Ok(chunk.to_vec()),
                 Err(e) if e.code() == Some(&SqlState::UNIQUE_VIOLATION) => {
                     tx.batch_execute("ROLLBACK TO SAVEPOINT tally_rows").await?;
@@ -411,8 +404,7 @@ impl Writer {
         tx.batch_execute(include_str!("writer/create_stage.sql"))
             .await?;
         tx.batch_execute("TRUNCATE tally_stage").await?;
-        self.copy(tx, include_str!("writer/copy_stage.sql"), rows)
-            .await?;
+        self.copy(tx, &self.copy_stage, rows).await?;
         let ids = tx
             .query(include_str!("writer/insert_from_stage.sql"), &[])
             .await?
@@ -429,15 +421,12 @@ impl Writer {
         rows: &[&Row],
     ) -> Result<u64, tokio_postgres::Error> {
         let sink = tx.copy_in(statement).await?;
-        let types = copy_row::types(self.event_type.clone());
+        let types = Event::copy_types(self.event_type.clone());
         let writer = BinaryCopyInWriter::new(sink, &types);
         pin_mut!(writer);
         for row in rows {
             let data = Json(&*row.event.event_data);
-            writer
-                .as_mut()
-                .write(&copy_row::params(&row.event, &data))
-                .await?;
+            writer.as_mut().write(&row.event.copy_params(&data)).await?;
         }
         writer.finish().await
     }
@@ -595,13 +584,7 @@ pub enum WriteError {
     Db(#[source] tokio_postgres::Error),
     /// No connection could be had from the pool.
     #[error("no database connection: {0}")]
-    Pool(String),
-}
-
-impl WriteError {
-    fn pool(e: deadpool_postgres::PoolError) -> WriteError {
-        WriteError::Pool(e.to_string())
-    }
+    Pool(#[source] deadpool_postgres::PoolError),
 }
 
 #[cfg(test)]

@@ -343,7 +343,9 @@ async fn ingest_in_order(payloads: &[String], setup: &str) -> TestDb {
         .map(|p| Record {
             key: b"5".to_vec(),
             payload: p.clone().into_bytes(),
-            expect: Expect::DeadLetter { reason: "" },
+            expect: Expect::DeadLetter {
+                reason: schema::DeadLetterReason::RejectedByDatabase,
+            },
         })
         .collect();
     produce(

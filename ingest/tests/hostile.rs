@@ -15,11 +15,12 @@ use std::collections::HashMap;
 use std::time::{Duration, Instant};
 
 use chrono::{DateTime, NaiveDate, SecondsFormat, TimeDelta, Utc};
-use ingest::decode::{Limits, Reason, decode};
+use ingest::decode::{Limits, decode};
 use ingest::simulate::{EmbeddedKafka, Expect, Record, produce};
 use ingest::{Ingest, IngestConfig};
 use rand::{Rng, SeedableRng};
 use rand_chacha::ChaCha8Rng;
+use schema::DeadLetterReason as Reason;
 use schema::EventType;
 use testkit::TestDb;
 use uuid::Uuid;
@@ -1078,9 +1079,7 @@ async fn hostile_records_are_each_stored_or_dead_lettered_once() {
                     day,
                 },
                 Outcome::Duplicate { event_id } => Expect::Duplicate { event_id },
-                Outcome::Dead(reason) => Expect::DeadLetter {
-                    reason: reason.as_str(),
-                },
+                Outcome::Dead(reason) => Expect::DeadLetter { reason },
             },
         })
         .collect();
@@ -1141,13 +1140,13 @@ async fn hostile_records_are_each_stored_or_dead_lettered_once() {
     assert_eq!(held.dead.len(), dead, "dead letters");
     assert_eq!(summary.stored as usize, stored);
     assert_eq!(summary.duplicates as usize, duplicates);
-    let mut by_reason: HashMap<&str, u64> = HashMap::new();
+    let mut by_reason: HashMap<Reason, u64> = HashMap::new();
     for case in cases {
         if let Outcome::Dead(reason) = case.outcome {
-            *by_reason.entry(reason.as_str()).or_default() += 1;
+            *by_reason.entry(reason).or_default() += 1;
         }
     }
-    let summary_dead: HashMap<&str, u64> = summary.dead_letters.into_iter().collect();
+    let summary_dead: HashMap<Reason, u64> = summary.dead_letters.into_iter().collect();
     assert_eq!(summary_dead, by_reason);
 }
 

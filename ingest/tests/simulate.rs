@@ -121,7 +121,7 @@ fn counts_funnel_window_duplicates_and_malformed_kinds() {
     let mut by_type: HashMap<EventType, u64> = HashMap::new();
     let mut valid_payloads: HashMap<Uuid, (u64, usize)> = HashMap::new();
     let mut malformed_ids = HashSet::new();
-    let mut reasons: HashMap<&str, u64> = HashMap::new();
+    let mut reasons: HashMap<schema::DeadLetterReason, u64> = HashMap::new();
     let mut duplicates = 0u64;
     let mut near = 0u64;
     let mut far = 0u64;
@@ -190,7 +190,7 @@ fn counts_funnel_window_duplicates_and_malformed_kinds() {
             }
             Expect::DeadLetter { reason } => {
                 *reasons.entry(reason).or_default() += 1;
-                check_malformed(&plan, reason, &record.payload, &mut malformed_ids);
+                check_malformed(&plan, reason.as_str(), &record.payload, &mut malformed_ids);
             }
         }
     }
@@ -413,7 +413,7 @@ async fn seed_creates_exactly_what_the_records_refer_to() {
                 assert!(contacts.contains(&(org, contact)), "{v}");
             }
             Expect::DeadLetter {
-                reason: "unknown_campaign",
+                reason: schema::DeadLetterReason::UnknownCampaign,
             } => {
                 unknown += 1;
                 let campaign = campaign.unwrap();

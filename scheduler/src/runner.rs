@@ -6,6 +6,7 @@ use std::time::Instant;
 use chrono::{DateTime, Utc};
 use deadpool_postgres::Pool;
 use futures::FutureExt;
+use schema::AdvisoryLock;
 
 use crate::{Job, JobContext, SchedulerError};
 
@@ -45,19 +46,16 @@ pub async fn run_job(
 ) -> Result<RunOutcome, SchedulerError> {
     let name = job.name();
     let lock = pool.get().await?;
-    let locked: bool = lock
-        .query_one(include_str!("sql/try_lock.sql"), &[&name])
-        .await?
-        .get(0);
+    // A session lock, held for the run and released by Postgres if the runner's
+    // connection dies.
+    let locked = schema::advisory::try_lock(&**lock, AdvisoryLock::Job(name)).await?;
     if !locked {
         tracing::info!(job = name, ?slot, "job is running elsewhere; not started");
         return Ok(RunOutcome::Busy);
     }
     let outcome = run_locked(pool, &lock, job, slot, now, arguments).await;
     // Released even when bookkeeping failed; a dead connection releases it anyway.
-    let unlocked = lock
-        .query_one(include_str!("sql/unlock.sql"), &[&name])
-        .await;
+    let unlocked = schema::advisory::unlock(&**lock, AdvisoryLock::Job(name)).await;
     let outcome = outcome?;
     unlocked?;
     Ok(outcome)

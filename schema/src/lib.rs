@@ -1,21 +1,38 @@
 //! The thin shared schema crate: ids, the enums that mirror the Postgres enums, the
 //! `Event` type, tenant scoping, and the migration runner over `sql/`.
 
+mod dead_letter;
 mod enums;
 mod event;
 mod ids;
+mod locks;
 mod migrate;
+mod partition;
 mod pg_error;
+mod pool;
 mod sketch;
 mod tenant;
 
+pub use dead_letter::{DeadLetterReason, UnknownReason};
 pub use enums::{
     AssignmentStatus, CampaignStatus, EventType, GdprRequestStatus, GdprRequestType, JobStatus,
     LeadStatus, PgEnum, ValidationStatus,
 };
-pub use event::Event;
+pub use event::{EVENT_COLUMNS, Event, STORED_EVENT_COLUMNS};
 pub use ids::{CampaignId, ContactId, OrganizationId};
+pub use locks::AdvisoryLock;
+/// Taking and releasing [`AdvisoryLock`]s.
+pub mod advisory {
+    pub use crate::locks::{lock, try_lock, unlock, xact_lock};
+}
+/// The pool [`pool`] makes, and the error of taking a connection from it.
+pub use deadpool_postgres::{Pool, PoolError};
 pub use migrate::{MIGRATIONS, MigrateError, Migration, MigrationState, Migrator};
+pub use partition::{
+    DayPartition, NotAPartition, PARTITION_PREFIX, PartitionListError, day_partitions, end_of_day,
+    ensure_day_partition, partition_exists, premake_partitions, start_of_day, utc_day,
+};
 pub use pg_error::describe_pg_error;
+pub use pool::{PoolBuildError, PooledClient, pool};
 pub use sketch::{Counted, Fragment, Sketch, SketchError, SketchKey};
 pub use tenant::{APP_ROLE, ORGANIZATION_SETTING, begin_tenant};

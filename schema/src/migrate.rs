@@ -137,9 +137,6 @@ impl Default for Migrator<'static> {
     }
 }
 
-/// Serialises runners on one database (advisory locks are per database): "tallymig".
-const LOCK_KEY: i64 = 0x7461_6c6c_796d_6967;
-
 impl<'a> Migrator<'a> {
     /// A runner over an explicit list, ordered by version.
     pub fn new(migrations: &'a [Migration]) -> Self {
@@ -344,10 +341,8 @@ async fn step(
 }
 
 async fn lock(client: &Client) -> Result<(), MigrateError> {
-    client
-        .execute("SELECT pg_advisory_lock($1)", &[&LOCK_KEY])
+    crate::advisory::lock(client, crate::AdvisoryLock::Migrations)
         .await
-        .map(drop)
         .map_err(|source| MigrateError::Db {
             what: "taking the migration lock",
             source,
@@ -356,9 +351,7 @@ async fn lock(client: &Client) -> Result<(), MigrateError> {
 
 /// Releases the lock whatever `result` is, and returns `result` (its error first).
 async fn unlock<T>(client: &Client, result: Result<T, MigrateError>) -> Result<T, MigrateError> {
-    let unlocked = client
-        .execute("SELECT pg_advisory_unlock($1)", &[&LOCK_KEY])
-        .await;
+    let unlocked = crate::advisory::unlock(client, crate::AdvisoryLock::Migrations).await;
     let value = result?;
     unlocked.map_err(|source| MigrateError::Db {
         what: "releasing the migration lock",

@@ -304,3 +304,143 @@ async fn a_contact_is_assigned_to_a_campaign_once() {
     )
     .await;
 }
+
+#[tokio::test]
+async fn the_database_names_and_bounds_day_partitions_as_the_schema_crate_does() {
+    use chrono::NaiveDate;
+    use schema::DayPartition;
+
+    let db = TestDb::migrated().await;
+    let client = db.connect().await;
+    client.batch_execute("SET TimeZone = 'UTC'").await.unwrap();
+    let day = NaiveDate::from_ymd_opt(2030, 3, 5).unwrap();
+    assert!(!schema::partition_exists(&client, day).await.unwrap());
+    assert!(schema::ensure_day_partition(&client, day).await.unwrap());
+    assert!(!schema::ensure_day_partition(&client, day).await.unwrap());
+    assert!(schema::partition_exists(&client, day).await.unwrap());
+
+    let partition = DayPartition::of(day);
+    let row = client
+        .query_one(
+            "SELECT tally_create_day_partition($1), pg_get_expr(c.relpartbound, c.oid)
+               FROM pg_class c WHERE c.relname = $2",
+            &[&day, &partition.name()],
+        )
+        .await
+        .unwrap();
+    assert_eq!(row.get::<_, String>(0), partition.name());
+    let (from, to) = partition.bounds();
+    let fmt = |t: chrono::DateTime<chrono::Utc>| t.format("%Y-%m-%d %H:%M:%S+00").to_string();
+    assert_eq!(
+        row.get::<_, String>(1),
+        format!("FOR VALUES FROM ('{}') TO ('{}')", fmt(from), fmt(to))
+    );
+
+    let later = NaiveDate::from_ymd_opt(2030, 3, 10).unwrap();
+    assert_eq!(
+        schema::premake_partitions(&client, later, 3).await.unwrap(),
+        3
+    );
+    let days: Vec<NaiveDate> = schema::day_partitions(&client)
+        .await
+        .unwrap()
+        .into_iter()
+        .map(DayPartition::day)
+        .filter(|d| d.format("%Y").to_string() == "2030")
+        .collect();
+    assert_eq!(
+        days,
+        [
+            day,
+            later,
+            later.succ_opt().unwrap(),
+            later + chrono::Days::new(2)
+        ]
+    );
+
+    // A partition tally did not name is reported, not skipped.
+    client
+        .batch_execute(
+            "CREATE TABLE events_stray (LIKE events INCLUDING DEFAULTS INCLUDING CONSTRAINTS);
+             ALTER TABLE events ATTACH PARTITION events_stray
+               FOR VALUES FROM ('2031-01-01 00:00:00+00') TO ('2031-01-02 00:00:00+00');",
+        )
+        .await
+        .unwrap();
+    let err = schema::day_partitions(&client).await.unwrap_err();
+    assert!(err.to_string().contains("events_stray"), "{err}");
+}
+
+#[tokio::test]
+async fn no_two_advisory_locks_share_a_key_and_the_job_keys_have_not_moved() {
+    use chrono::NaiveDate;
+    use schema::AdvisoryLock;
+
+    let db = TestDb::migrated().await;
+    let client = db.connect().await;
+    let day = |y, m, d| NaiveDate::from_ymd_opt(y, m, d).unwrap();
+    let locks = [
+        AdvisoryLock::Migrations,
+        AdvisoryLock::TestTemplate,
+        AdvisoryLock::Job("aggregate"),
+        AdvisoryLock::Job("premake"),
+        AdvisoryLock::Job("anonymize"),
+        AdvisoryLock::Job("archive"),
+        AdvisoryLock::Archive,
+        AdvisoryLock::AnonymizeDay(day(1969, 12, 31)),
+        AdvisoryLock::AnonymizeDay(day(1970, 1, 1)),
+        AdvisoryLock::AnonymizeDay(day(2026, 12, 4)),
+        AdvisoryLock::AnonymizeAuditLogs,
+    ];
+    for lock in locks {
+        assert!(
+            schema::advisory::try_lock(&client, lock).await.unwrap(),
+            "{lock:?} was taken already: it shares a key with a lock before it"
+        );
+    }
+    let held: i64 = client
+        .query_one(
+            "SELECT count(*) FROM pg_locks WHERE locktype = 'advisory' AND pid = pg_backend_pid()",
+            &[],
+        )
+        .await
+        .unwrap()
+        .get(0);
+    assert_eq!(held as usize, locks.len());
+    // Replicas of an older build must keep excluding this one's job runs.
+    let old_form: bool = client
+        .query_one(
+            "SELECT EXISTS (SELECT 1 FROM pg_locks WHERE locktype = 'advisory'
+                AND classid = 1952541804 AND objid = hashtext('aggregate')::oid AND objsubid = 2)",
+            &[],
+        )
+        .await
+        .unwrap()
+        .get(0);
+    assert!(old_form, "the aggregate job's key moved");
+    for lock in locks {
+        assert!(schema::advisory::unlock(&client, lock).await.unwrap());
+    }
+}
+
+#[tokio::test]
+async fn the_events_column_lists_are_the_tables_columns_in_order() {
+    let db = TestDb::migrated().await;
+    let columns: String = db
+        .connect()
+        .await
+        .query_one(
+            "SELECT string_agg(attname, ', ' ORDER BY attnum) FROM pg_attribute
+              WHERE attrelid = 'events'::regclass AND attnum > 0 AND NOT attisdropped",
+            &[],
+        )
+        .await
+        .unwrap()
+        .get(0);
+    assert_eq!(columns, schema::STORED_EVENT_COLUMNS);
+    assert!(
+        columns.starts_with(schema::EVENT_COLUMNS),
+        "{columns} does not start with {}",
+        schema::EVENT_COLUMNS
+    );
+}

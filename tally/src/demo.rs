@@ -72,14 +72,13 @@ async fn pipeline(cluster: &Cluster, args: &DemoArgs) -> anyhow::Result<()> {
         .context("creating the demo database")?;
     let mut client = connect(cluster, DATABASE).await?;
     let applied = Migrator::default().up(&mut client).await?;
-    let premade: i32 = client
-        .query_one(
-            "SELECT tally_premake_partitions($1)",
-            &[&i32::from(args.partitions.premake_days)],
-        )
-        .await
-        .context("premaking partitions")?
-        .get(0);
+    let premade = schema::premake_partitions(
+        &client,
+        Utc::now().date_naive(),
+        args.partitions.premake_days,
+    )
+    .await
+    .context("premaking partitions")?;
     println!(
         "schema: {} migrations applied, {premade} day partitions premade",
         applied.len()

@@ -61,14 +61,9 @@ impl Job for Premake {
     fn run<'a>(&'a self, ctx: JobContext<'a>) -> JobFuture<'a> {
         Box::pin(async move {
             let client = ctx.pool.get().await?;
-            let made: i32 = client
-                .query_one(
-                    "SELECT tally_premake_partitions($1, $2)",
-                    &[&i32::from(self.days), &ctx.now.date_naive()],
-                )
-                .await?
-                .get(0);
-            Ok(u64::try_from(made).unwrap_or(0))
+            let made =
+                schema::premake_partitions(&**client, ctx.now.date_naive(), self.days).await?;
+            Ok(u64::from(made))
         })
     }
 }
@@ -158,7 +153,7 @@ pub fn jobs(args: &JobArgs, premake_days: u16) -> anyhow::Result<Vec<Arc<dyn Job
 
 /// A pool for the jobs and the scheduler's bookkeeping, on a verified schema.
 pub async fn pool(config: tokio_postgres::Config) -> anyhow::Result<Pool> {
-    let pool = ingest::pool(&config, 8)?;
+    let pool = schema::pool(&config, 8)?;
     let mut client = pool.get().await.context("connecting to the database")?;
     schema::Migrator::default().verify(&mut client).await?;
     Ok(pool)

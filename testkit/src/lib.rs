@@ -80,8 +80,7 @@ fn template_name() -> String {
 async fn build_template(admin: &Config, template: &str) -> Result<(), String> {
     let client = connect(admin).await?;
     // Serialises test processes that share an external server.
-    client
-        .execute("SELECT pg_advisory_lock(7461616)", &[])
+    schema::advisory::lock(&client, schema::AdvisoryLock::TestTemplate)
         .await
         .map_err(|e| pg("taking the template lock", &e))?;
     let exists = client
@@ -112,8 +111,7 @@ async fn build_template(admin: &Config, template: &str) -> Result<(), String> {
             .await
             .map_err(|e| pg("renaming the template", &e))?;
     }
-    client
-        .execute("SELECT pg_advisory_unlock(7461616)", &[])
+    schema::advisory::unlock(&client, schema::AdvisoryLock::TestTemplate)
         .await
         .map_err(|e| pg("releasing the template lock", &e))?;
     Ok(())

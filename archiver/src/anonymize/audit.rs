@@ -5,11 +5,6 @@
 use chrono::{DateTime, Utc};
 use tokio_postgres::Client;
 
-use super::LOCK_CLASS;
-
-/// The advisory lock key of the audit_logs pass (day keys are days since 1970).
-const LOCK_KEY: i32 = -1;
-
 /// Anonymizes the audit entries between the watermark and `line` in one transaction, or
 /// returns None when the watermark is there already.
 pub(super) async fn anonymize_audit_logs(
@@ -18,11 +13,7 @@ pub(super) async fn anonymize_audit_logs(
     keys: &[String],
 ) -> Result<Option<u64>, tokio_postgres::Error> {
     let tx = client.transaction().await?;
-    tx.execute(
-        "SELECT pg_advisory_xact_lock($1, $2)",
-        &[&LOCK_CLASS, &LOCK_KEY],
-    )
-    .await?;
+    schema::advisory::xact_lock(&tx, schema::AdvisoryLock::AnonymizeAuditLogs).await?;
     let from: Option<DateTime<Utc>> = tx
         .query_opt(include_str!("audit_state.sql"), &[&keys])
         .await?

@@ -6,7 +6,7 @@ use chrono::{DateTime, NaiveDate, Utc};
 use tokio_postgres::Client;
 
 use super::plan::{self, Pass, State};
-use super::{AnonymizeMethod, AnonymizePolicy, LOCK_CLASS, rebuild};
+use super::{AnonymizeMethod, AnonymizePolicy, rebuild};
 
 /// A whole day is rebuilt rather than updated in place when at least this share of its
 /// rows carries personal data (docs/decisions.md): below it, rewriting every row costs
@@ -45,18 +45,6 @@ impl Rewrite {
     }
 }
 
-/// `events_pYYYYMMDD`, as `tally_ensure_day_partition` names it.
-pub(super) fn partition_name(day: NaiveDate) -> String {
-    format!("events_p{}", day.format("%Y%m%d"))
-}
-
-/// The advisory lock key of a day: two runs serialise per partition, and the second
-/// finds the first one's watermark.
-fn lock_key(day: NaiveDate) -> i32 {
-    let epoch = NaiveDate::from_ymd_opt(1970, 1, 1).unwrap_or_default();
-    i32::try_from((day - epoch).num_days()).unwrap_or(i32::MAX)
-}
-
 /// Brings the partition of `day` up to `line`, or returns None when it already is.
 pub(super) async fn anonymize_day(
     client: &mut Client,
@@ -65,14 +53,11 @@ pub(super) async fn anonymize_day(
     policy: &AnonymizePolicy,
     method: AnonymizeMethod,
 ) -> Result<Option<Outcome>, tokio_postgres::Error> {
-    let name = partition_name(day);
+    let name = schema::DayPartition::of(day).name();
     let keys = &policy.pii_keys;
     let mut tx = client.transaction().await?;
-    tx.execute(
-        "SELECT pg_advisory_xact_lock($1, $2)",
-        &[&LOCK_CLASS, &lock_key(day)],
-    )
-    .await?;
+    // Two runs serialise per partition, and the second finds the first one's watermark.
+    schema::advisory::xact_lock(&tx, schema::AdvisoryLock::AnonymizeDay(day)).await?;
     // Before anything of the partition is read: see counted_before.sql.
     let counted_before: DateTime<Utc> = tx
         .query_one(include_str!("counted_before.sql"), &[])
@@ -99,7 +84,7 @@ pub(super) async fn anonymize_day(
         // days this old are rare and wait at most for this transaction.
         tx.batch_execute(&format!("LOCK TABLE {name} IN SHARE MODE"))
             .await?;
-        let (from, to) = (plan::start_of(day), plan::end_of(day));
+        let (from, to) = schema::DayPartition::of(day).bounds();
         let counts = tx
             .query_one(include_str!("count_pii.sql"), &[&from, &to, keys])
             .await?;

@@ -1,7 +1,7 @@
 //! What a run does to one day partition, from its watermark and the line: a pure
 //! function, so every case is tested without a database.
 
-use chrono::{DateTime, NaiveDate, NaiveTime, Utc};
+use chrono::{DateTime, NaiveDate, Utc};
 
 /// A partition's anonymization state as the run reads it, inside the partition's
 /// transaction.
@@ -34,19 +34,9 @@ pub(super) struct Pass {
     pub advances: bool,
 }
 
-/// Midnight UTC at the start of `day`.
-pub(super) fn start_of(day: NaiveDate) -> DateTime<Utc> {
-    day.and_time(NaiveTime::MIN).and_utc()
-}
-
-/// Midnight UTC at the end of `day`.
-pub(super) fn end_of(day: NaiveDate) -> DateTime<Utc> {
-    start_of(day.succ_opt().unwrap_or(day))
-}
-
 /// The pass `day` needs with the line at `line`, or None when it is up to date.
 pub(super) fn plan(day: NaiveDate, line: DateTime<Utc>, state: &State) -> Option<Pass> {
-    let (start, end) = (start_of(day), end_of(day));
+    let (start, end) = schema::DayPartition::of(day).bounds();
     let target = line.min(end);
     // Keys added to the policy since the last pass were never removed: nothing of the
     // day counts as done for them.

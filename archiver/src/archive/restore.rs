@@ -9,7 +9,7 @@ use tokio_postgres::binary_copy::BinaryCopyInWriter;
 
 use super::manifest::{self, ManifestEntry};
 use super::rows::{COPY_TYPES, Checksum, Columns, Micros};
-use super::store::{ArchiveStore, partition_name};
+use super::store::ArchiveStore;
 use super::{ArchiveError, Progress, Stage, lock, unlock, verify};
 
 /// What a restore did.
@@ -64,7 +64,7 @@ async fn run(
     let mut report = RestoreReport::default();
     let days = entries.len();
     for (days_done, entry) in entries.iter().enumerate() {
-        let table = partition_name(entry.day);
+        let table = schema::DayPartition::of(entry.day).name();
         let taken: bool = client
             .query_one(include_str!("sql/table_exists.sql"), &[&table])
             .await?
@@ -116,12 +116,7 @@ async fn restore_day(
     // Attaching locks events briefly; in the load's transaction it would be held for
     // the whole load. An empty partition left by a failed load holds nothing, and the
     // next archive run drops it.
-    client
-        .execute(
-            "SELECT partition_name FROM tally_ensure_day_partition($1)",
-            &[&entry.day],
-        )
-        .await?;
+    schema::ensure_day_partition(&*client, entry.day).await?;
     let tx = client.transaction().await?;
     tx.batch_execute(include_str!("sql/restore_stage.sql"))
         .await?;

@@ -19,9 +19,9 @@ use twox_hash::XxHash3_128;
 
 use super::pgbinary::CopyRow;
 
-/// The columns of a partition in archive order, as the export copies them.
-pub(super) const COLUMNS: &str = "event_id, organization_id, campaign_id, contact_id, \
-     event_type, occurred_at, ip_address, event_data, received_at";
+/// The columns of a partition in archive order, as the export copies them: every
+/// column of `events`, in the table's order.
+pub(super) use schema::STORED_EVENT_COLUMNS as COLUMNS;
 
 /// The binary COPY types of the restore's staging table: `COLUMNS` with event_type,
 /// ip_address and event_data as their text forms, which the restore casts back.

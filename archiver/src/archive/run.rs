@@ -128,7 +128,7 @@ async fn candidates(client: &Client, line: NaiveDate) -> Result<Vec<Candidate>, 
         .await?
     {
         let table: String = row.get(0);
-        let Ok(day) = NaiveDate::parse_from_str(&table["events_p".len()..], "%Y%m%d") else {
+        let Ok(day) = schema::DayPartition::parse(&table).map(schema::DayPartition::day) else {
             tracing::warn!(table, "not a day partition name, left alone");
             continue;
         };

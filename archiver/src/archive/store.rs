@@ -160,13 +160,8 @@ pub(super) fn object_key(day: NaiveDate) -> String {
         day.year(),
         day.month(),
         day.day(),
-        partition_name(day)
+        schema::DayPartition::of(day)
     )
-}
-
-/// `events_pYYYYMMDD`, the name tally_ensure_day_partition gives `day`'s partition.
-pub(super) fn partition_name(day: NaiveDate) -> String {
-    format!("events_p{}", day.format("%Y%m%d"))
 }
 
 /// Reads byte ranges of one object for Parquet, so a verification or a restore holds

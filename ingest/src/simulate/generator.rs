@@ -4,10 +4,10 @@
 //! re-sends of earlier records (so with an earlier time), and malformed records of every
 //! dead-letter kind, each labelled with what the ingest must do with it.
 
-use crate::decode::Reason;
 use chrono::NaiveDate;
 use rand::{Rng, RngCore, SeedableRng};
 use rand_chacha::ChaCha8Rng;
+use schema::DeadLetterReason as Reason;
 use schema::{EventType, PgEnum};
 use uuid::Uuid;
 
@@ -53,20 +53,20 @@ pub enum Expect {
     /// Put it in dead_letters with this reason code.
     DeadLetter {
         /// One of [`DEAD_LETTER_REASONS`].
-        reason: &'static str,
+        reason: Reason,
     },
 }
 
 /// The malformed kinds, in the order the generator cycles through them, named by the
 /// dead-letter reason the ingest gives each.
-pub const DEAD_LETTER_REASONS: [&str; 7] = [
-    Reason::MalformedJson.as_str(),
-    Reason::MissingField.as_str(),
-    Reason::InvalidField.as_str(),
-    Reason::UnknownEventType.as_str(),
-    Reason::OutOfWindow.as_str(),
-    Reason::EventDataTooLarge.as_str(),
-    Reason::UnknownCampaign.as_str(),
+pub const DEAD_LETTER_REASONS: [Reason; 7] = [
+    Reason::MalformedJson,
+    Reason::MissingField,
+    Reason::InvalidField,
+    Reason::UnknownEventType,
+    Reason::OutOfWindow,
+    Reason::EventDataTooLarge,
+    Reason::UnknownCampaign,
 ];
 
 /// Size of the string in `event_data_too_large` records.
@@ -233,7 +233,7 @@ impl Generator {
         let types = EventType::ALL;
         let event_type = types[self.rng.random_range(0..types.len() as u32) as usize];
         let mut at = span.random(&mut self.rng);
-        if reason == "out_of_window" {
+        if reason == Reason::OutOfWindow {
             at -= OUT_OF_WINDOW_MS;
         }
         let mut draft = Draft {
@@ -243,22 +243,22 @@ impl Generator {
             event_type,
             at,
         };
-        if reason == "unknown_campaign" {
+        if reason == Reason::UnknownCampaign {
             draft.campaign_id = self.plan.unknown_campaign_id(org);
         }
         let (_, id_text) = self.event_id(at);
-        let id_text: &[u8] = if reason == "invalid_field" {
+        let id_text: &[u8] = if reason == Reason::InvalidField {
             b"not-a-uuid"
         } else {
             &id_text
         };
         let (key, mut payload) = self.write(&draft, id_text, |json| match reason {
-            "missing_field" => json.campaign_id = None,
-            "unknown_event_type" => json.event_type = "SHOUT",
-            "event_data_too_large" => json.data = Data::Oversized(OVERSIZED_EVENT_DATA_BYTES),
+            Reason::MissingField => json.campaign_id = None,
+            Reason::UnknownEventType => json.event_type = "SHOUT",
+            Reason::EventDataTooLarge => json.data = Data::Oversized(OVERSIZED_EVENT_DATA_BYTES),
             _ => {}
         });
-        if reason == "malformed_json" {
+        if reason == Reason::MalformedJson {
             // Cut inside the object: the closing braces are gone, so it cannot parse.
             payload.truncate(payload.len() * 2 / 3);
         }

@@ -7,20 +7,20 @@ use std::collections::BTreeMap;
 use tokio_postgres::Client;
 use uuid::Uuid;
 
+use schema::DeadLetterReason;
+
 use super::{Expect, Record};
 
 /// Compares what the database holds with what `records` say it must; the error lists
 /// every difference found.
 pub async fn verify_ingested(client: &Client, records: &[Record]) -> Result<(), String> {
     let mut expected_ids: Vec<Uuid> = Vec::new();
-    let mut expected_dead: BTreeMap<String, i64> = BTreeMap::new();
+    let mut expected_dead: BTreeMap<DeadLetterReason, i64> = BTreeMap::new();
     for r in records {
         match r.expect {
             Expect::Stored { event_id, .. } => expected_ids.push(event_id),
             Expect::Duplicate { .. } => {}
-            Expect::DeadLetter { reason } => {
-                *expected_dead.entry(reason.to_owned()).or_default() += 1
-            }
+            Expect::DeadLetter { reason } => *expected_dead.entry(reason).or_default() += 1,
         }
     }
     expected_ids.sort_unstable();
@@ -54,16 +54,22 @@ pub async fn verify_ingested(client: &Client, records: &[Record]) -> Result<(), 
         ));
     }
 
-    let dead: BTreeMap<String, i64> = client
+    let mut dead: BTreeMap<DeadLetterReason, i64> = BTreeMap::new();
+    for row in client
         .query(
             "SELECT reason, count(*) FROM dead_letters GROUP BY reason",
             &[],
         )
         .await
         .map_err(db)?
-        .iter()
-        .map(|r| (r.get(0), r.get(1)))
-        .collect();
+    {
+        match row.get::<_, &str>(0).parse() {
+            Ok(reason) => {
+                dead.insert(reason, row.get(1));
+            }
+            Err(unknown) => problems.push(format!("dead letters: {unknown}")),
+        }
+    }
     if dead != expected_dead {
         problems.push(format!(
             "dead letters by reason: {dead:?}, expected {expected_dead:?}"

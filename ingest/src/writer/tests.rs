@@ -28,7 +28,7 @@ async fn fixture() -> Fixture {
         )
         .await
         .unwrap();
-    let pool = crate::pool(db.config(), 4).unwrap();
+    let pool = schema::pool(db.config(), 4).unwrap();
     let days = DayCache::load(&client).await.unwrap();
     let writer = Writer::new(pool.clone(), TOPIC, days, 1).await.unwrap();
     Fixture { db, writer, pool }
@@ -85,7 +85,7 @@ async fn a_batch_commits_events_dead_letters_counters_and_its_offsets_together()
     let outcome = f.writer.write(&mut b).await.unwrap();
     assert_eq!(outcome.stored, 3);
     assert_eq!(outcome.duplicates, 1);
-    assert_eq!(outcome.dead.get("malformed_json"), Some(&1));
+    assert_eq!(outcome.dead.get(&Reason::MalformedJson), Some(&1));
     assert_eq!(outcome.committed, vec![(0, 5)]);
     assert!(b.is_empty(), "the batch is emptied once committed");
 
@@ -204,7 +204,7 @@ async fn a_record_postgres_refuses_is_isolated_and_the_rest_commits() {
     let payloads: Vec<Vec<u8>> = (1..=100).map(|n| event(n, "{}")).collect();
     let outcome = f.writer.write(&mut batch(0, payloads)).await.unwrap();
     assert_eq!(outcome.stored, 99, "{outcome:?}");
-    assert_eq!(outcome.dead.get("rejected_by_database"), Some(&1));
+    assert_eq!(outcome.dead.get(&Reason::RejectedByDatabase), Some(&1));
     let row =
         f.db.connect()
             .await
@@ -238,7 +238,7 @@ async fn a_copy_postgres_refuses_does_not_shadow_a_valid_twin_in_its_batch() {
         .await
         .unwrap();
     assert_eq!(outcome.stored, 2, "{outcome:?}");
-    assert_eq!(outcome.dead.get("rejected_by_database"), Some(&2));
+    assert_eq!(outcome.dead.get(&Reason::RejectedByDatabase), Some(&2));
     assert_eq!(outcome.duplicates, 1);
     assert_eq!(
         count(&f.db, "SELECT count(*) FROM events WHERE contact_id = 12").await,
@@ -283,7 +283,7 @@ async fn a_copy_the_catalog_refuses_does_not_shadow_a_valid_twin_in_its_batch() 
     let outcome = f.writer.write(&mut b).await.unwrap();
     assert_eq!(outcome.stored, 1, "{outcome:?}");
     assert_eq!(outcome.duplicates, 0);
-    assert_eq!(outcome.dead.get("unknown_campaign"), Some(&1));
+    assert_eq!(outcome.dead.get(&Reason::UnknownCampaign), Some(&1));
     assert_eq!(count(&f.db, "SELECT count(*) FROM events").await, 1);
 }
 

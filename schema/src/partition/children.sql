@@ -1,4 +1,4 @@
--- Day partitions of events that exist, by name (events_pYYYYMMDD).
+-- The partitions of events, by table name.
 SELECT c.relname::text
   FROM pg_inherits i
   JOIN pg_class c ON c.oid = i.inhrelid
