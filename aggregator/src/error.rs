@@ -1,7 +1,8 @@
 //! What can stop an aggregation run.
 
 use chrono::NaiveDate;
-use schema::{SketchError, describe_pg_error};
+use schema::describe_pg_error;
+use sketch::SketchError;
 
 /// Why an aggregation or a restatement failed; the run's transaction for the day in
 /// hand is rolled back, days already committed stay done.
@@ -24,6 +25,14 @@ pub enum AggregateError {
         id: i64,
         /// What was wrong with it.
         source: SketchError,
+    },
+    /// event_unique_contacts holds a period this build does not know.
+    #[error(
+        "event_unique_contacts holds the period {period:?}, which this build does not know (week, month, lifetime); is an older tally running against a newer database?"
+    )]
+    UnknownPeriod {
+        /// The stored value.
+        period: String,
     },
     /// A stored period sketch could not be read.
     #[error(

@@ -8,4 +8,4 @@ mod unique;
 
 pub use aggregate::{AggregateReport, Finality, aggregate, restate};
 pub use error::AggregateError;
-pub use unique::{UniqueReport, merge_unique_contacts};
+pub use unique::{Period, UniqueReport, merge_unique_contacts};

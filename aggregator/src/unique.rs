@@ -7,7 +7,8 @@ use std::collections::HashMap;
 use std::time::Instant;
 
 use chrono::{DateTime, Datelike, Days, NaiveDate, Utc};
-use schema::{Counted, EventType, Fragment, Sketch, SketchKey};
+use schema::EventType;
+use sketch::{Counted, Fragment, Sketch, SketchKey};
 use tokio_postgres::Client;
 
 use crate::AggregateError;
@@ -17,11 +18,50 @@ use crate::AggregateError;
 /// with this (a fragment of a 10,000-event batch is about 50 KB).
 const TAKE: i64 = 1_000;
 
-/// The periods a day counts towards.
-const PERIODS: [&str; 3] = ["week", "month", "lifetime"];
+/// A range unique contacts are counted over: the values of
+/// `event_unique_contacts.period`, which its CHECK constraint holds to these.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, PartialOrd, Ord)]
+pub enum Period {
+    /// Monday to Sunday (ISO weeks).
+    Week,
+    /// A calendar month.
+    Month,
+    /// The campaign's whole life, stored as starting 1970-01-01.
+    Lifetime,
+}
+
+impl Period {
+    /// The periods a day counts towards.
+    pub const ALL: [Period; 3] = [Period::Week, Period::Month, Period::Lifetime];
+
+    /// The value stored in `event_unique_contacts.period`.
+    pub const fn as_str(self) -> &'static str {
+        match self {
+            Period::Week => "week",
+            Period::Month => "month",
+            Period::Lifetime => "lifetime",
+        }
+    }
+
+    /// The period a stored value names.
+    pub fn parse(text: &str) -> Option<Period> {
+        Period::ALL.into_iter().find(|p| p.as_str() == text)
+    }
+
+    /// The first day of the period that contains `day`.
+    pub fn start(self, day: NaiveDate) -> NaiveDate {
+        match self {
+            Period::Week => day
+                .checked_sub_days(Days::new(u64::from(day.weekday().num_days_from_monday())))
+                .unwrap_or(day),
+            Period::Month => day.with_day(1).unwrap_or(day),
+            Period::Lifetime => DateTime::UNIX_EPOCH.date_naive(),
+        }
+    }
+}
 
 /// (organization, campaign, event type, period, period start).
-type PeriodKey = (i64, i64, EventType, &'static str, NaiveDate);
+type PeriodKey = (i64, i64, EventType, Period, NaiveDate);
 
 /// What a merge did.
 #[derive(Debug, Clone, Default, PartialEq, Eq)]
@@ -30,17 +70,6 @@ pub struct UniqueReport {
     pub fragments: u64,
     /// event_unique_contacts rows written.
     pub rows: u64,
-}
-
-/// The first day of `period` that contains `day`.
-fn period_start(period: &str, day: NaiveDate) -> NaiveDate {
-    match period {
-        "week" => day
-            .checked_sub_days(Days::new(u64::from(day.weekday().num_days_from_monday())))
-            .unwrap_or(day),
-        "month" => day.with_day(1).unwrap_or(day),
-        _ => NaiveDate::from_ymd_opt(1970, 1, 1).unwrap_or(day),
-    }
 }
 
 /// Folds every waiting sketch fragment into the week, month and lifetime rows of
@@ -73,8 +102,8 @@ pub async fn merge_unique_contacts(
         }
         let mut merged: HashMap<PeriodKey, (Counted, NaiveDate, NaiveDate)> = HashMap::new();
         for (((org, campaign, kind), day), counted) in &days {
-            for period in PERIODS {
-                let key = (*org, *campaign, *kind, period, period_start(period, *day));
+            for period in Period::ALL {
+                let key = (*org, *campaign, *kind, period, period.start(*day));
                 let (into, first, last) = merged
                     .entry(key)
                     .or_insert_with(|| (Counted::default(), *day, *day));
@@ -88,7 +117,7 @@ pub async fn merge_unique_contacts(
         let orgs: Vec<i64> = keys.iter().map(|k| k.0).collect();
         let campaigns: Vec<i64> = keys.iter().map(|k| k.1).collect();
         let kinds: Vec<EventType> = keys.iter().map(|k| k.2).collect();
-        let periods: Vec<&str> = keys.iter().map(|k| k.3).collect();
+        let periods: Vec<&str> = keys.iter().map(|k| k.3.as_str()).collect();
         let starts: Vec<NaiveDate> = keys.iter().map(|k| k.4).collect();
         for row in tx
             .query(
@@ -97,10 +126,10 @@ pub async fn merge_unique_contacts(
             )
             .await?
         {
-            let period: String = row.get(3);
-            let Some(period) = PERIODS.into_iter().find(|p| *p == period) else {
-                continue;
-            };
+            let stored: &str = row.get(3);
+            let period = Period::parse(stored).ok_or_else(|| AggregateError::UnknownPeriod {
+                period: stored.to_owned(),
+            })?;
             let key = (row.get(0), row.get(1), row.get(2), period, row.get(4));
             let sketch = Sketch::decode(row.get(5)).map_err(|source| {
                 AggregateError::CorruptStoredSketch {
@@ -164,9 +193,13 @@ mod tests {
     #[test]
     fn periods_start_on_monday_the_first_and_1970() {
         // 2026-11-22 is a Sunday.
-        assert_eq!(period_start("week", d("2026-11-22")), d("2026-11-16"));
-        assert_eq!(period_start("week", d("2026-11-16")), d("2026-11-16"));
-        assert_eq!(period_start("month", d("2026-11-22")), d("2026-11-01"));
-        assert_eq!(period_start("lifetime", d("2026-11-22")), d("1970-01-01"));
+        assert_eq!(Period::Week.start(d("2026-11-22")), d("2026-11-16"));
+        assert_eq!(Period::Week.start(d("2026-11-16")), d("2026-11-16"));
+        assert_eq!(Period::Month.start(d("2026-11-22")), d("2026-11-01"));
+        assert_eq!(Period::Lifetime.start(d("2026-11-22")), d("1970-01-01"));
+        for p in Period::ALL {
+            assert_eq!(Period::parse(p.as_str()), Some(p));
+        }
+        assert_eq!(Period::parse("Week"), None);
     }
 }

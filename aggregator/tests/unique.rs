@@ -5,7 +5,8 @@
 
 use aggregator::{AggregateError, Finality, aggregate, merge_unique_contacts};
 use chrono::NaiveDate;
-use schema::{EventType, Fragment};
+use schema::EventType;
+use sketch::Fragment;
 use testkit::TestDb;
 use testkit::at;
 use tokio_postgres::Client;

@@ -1,13 +1,7 @@
-//! Data lifecycle: anonymization of old partitions (GDPR), archive to object storage with
-//! verification before anything is dropped, and restore.
+//! The archive: day partitions past the horizon to Parquet on object storage, verified
+//! before anything is dropped, and restored from there.
 
-mod anonymize;
 mod archive;
-
-pub use anonymize::{
-    AnonymizeError, AnonymizeMethod, AnonymizePolicy, AnonymizeReport, DEFAULT_PII_KEYS, anonymize,
-    anonymize_with,
-};
 
 pub use archive::{
     ArchiveError, ArchivePolicy, ArchiveReport, ArchiveStep, ArchiveStore, ManifestEntry, Progress,

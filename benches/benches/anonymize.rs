@@ -9,7 +9,7 @@
 //! of the rows carry personal data at all, the others only keys that are not personal.
 //! It is vacuumed and analyzed, as a 90-day-old partition is, and copied with `CREATE
 //! DATABASE ... TEMPLATE` once per method and round. On each copy, untimed, a count of
-//! the partition warms the cache; then `archiver::anonymize_with` runs with the whole-day
+//! the partition warms the cache; then `anonymizer::anonymize_with` runs with the whole-day
 //! method forced (`Update` or `Rebuild`), timed from call to return (the job's own
 //! count of rows with personal data included). After the UPDATE, the VACUUM that
 //! autovacuum would run next is timed as well. The order of the methods alternates by
@@ -26,7 +26,7 @@
 
 use std::time::{Duration, Instant};
 
-use archiver::{AnonymizeMethod, AnonymizePolicy, anonymize_with};
+use anonymizer::{AnonymizeMethod, AnonymizePolicy, anonymize_with};
 use benches::{connect, knob, migrated_database};
 use chrono::{DateTime, NaiveDate, TimeDelta, Utc};
 use localpg::{Cluster, ClusterOptions};

@@ -12,7 +12,8 @@ use std::collections::HashMap;
 use std::hint::black_box;
 
 use criterion::{Criterion, Throughput, criterion_group, criterion_main};
-use schema::{Counted, EventType, Fragment, PgEnum};
+use schema::{EventType, PgEnum};
+use sketch::{Counted, Fragment};
 
 /// A batch like the simulator's: 200 campaigns of 10 organizations, the seven types,
 /// contacts drawn from a million.

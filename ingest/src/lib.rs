@@ -13,11 +13,10 @@ mod http;
 pub mod metrics;
 mod pipeline;
 mod retry;
-pub mod simulate;
 mod source;
 mod writer;
 mod writer_task;
 
 pub use batch::Record;
-pub use pipeline::{Ingest, IngestConfig, IngestError, Summary, Totals, run};
+pub use pipeline::{CopyStreams, Ingest, IngestConfig, IngestError, Summary, Totals, run};
 pub use writer::WriteError;

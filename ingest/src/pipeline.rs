@@ -34,8 +34,7 @@ pub struct IngestConfig {
     /// Concurrent writers (each with its own connection and batches).
     pub writers: usize,
     /// COPY statements run at once by all writers together; the others wait their turn.
-    /// At least as many as `writers` (the default, `usize::MAX`) means no turns.
-    pub copy_streams: usize,
+    pub copy_streams: CopyStreams,
     /// Records per batch before it is flushed.
     pub batch_size: usize,
     /// Age at which a non-empty batch is flushed anyway.
@@ -69,7 +68,7 @@ impl IngestConfig {
             group: group.to_owned(),
             database,
             writers: 2,
-            copy_streams: usize::MAX,
+            copy_streams: CopyStreams::All,
             batch_size: 10_000,
             batch_age: Duration::from_millis(250),
             limits: Limits::default(),
@@ -79,6 +78,26 @@ impl IngestConfig {
             kafka_properties: Vec::new(),
             shutdown_timeout: Duration::from_secs(30),
             instance_id: None,
+        }
+    }
+}
+
+/// How many COPY statements the writers of one process run at once.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum CopyStreams {
+    /// One per writer: each copies as soon as its batch is ready.
+    All,
+    /// At most this many; the writers take turns, for a machine whose cores Postgres
+    /// shares with other busy processes.
+    AtMost(u16),
+}
+
+impl CopyStreams {
+    /// The COPY statements `writers` writers may run at once.
+    pub fn streams(self, writers: usize) -> usize {
+        match self {
+            CopyStreams::All => writers,
+            CopyStreams::AtMost(n) => usize::from(n).min(writers),
         }
     }
 }
@@ -195,7 +214,10 @@ impl Ingest {
     /// Checks the schema, loads the catalog, premakes partitions, then joins the consumer
     /// group and starts the writers.
     pub async fn start(config: IngestConfig) -> Result<Ingest, IngestError> {
-        if config.writers == 0 || config.batch_size == 0 || config.copy_streams == 0 {
+        if config.writers == 0
+            || config.batch_size == 0
+            || config.copy_streams == CopyStreams::AtMost(0)
+        {
             return Err(IngestError::Config(
                 "writers, COPY streams and batch size must be at least 1".into(),
             ));
@@ -210,7 +232,7 @@ impl Ingest {
             DayCache::load(&**client).await?
         };
         let catalog = Catalog::load(&pool).await?;
-        let copy_streams = config.copy_streams.min(config.writers);
+        let copy_streams = config.copy_streams.streams(config.writers);
         let writer = Writer::new(pool.clone(), &config.topic, days, copy_streams)
             .await
             .map_err(|e| match e {

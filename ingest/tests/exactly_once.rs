@@ -8,11 +8,11 @@
 use std::time::{Duration, Instant};
 
 use chrono::{TimeDelta, Utc};
-use ingest::simulate::{
+use ingest::{Ingest, IngestConfig};
+use simulate::{
     EmbeddedKafka, Expect, Record, SimulationPlan, generate, produce, seed_database,
     verify_ingested,
 };
-use ingest::{Ingest, IngestConfig};
 use testkit::TestDb;
 use uuid::Uuid;
 

@@ -16,12 +16,12 @@ use std::time::{Duration, Instant};
 
 use chrono::{DateTime, NaiveDate, SecondsFormat, TimeDelta, Utc};
 use ingest::decode::{Limits, decode};
-use ingest::simulate::{EmbeddedKafka, Expect, Record, produce};
 use ingest::{Ingest, IngestConfig};
 use rand::{Rng, SeedableRng};
 use rand_chacha::ChaCha8Rng;
 use schema::DeadLetterReason as Reason;
 use schema::EventType;
+use simulate::{EmbeddedKafka, Expect, Record, produce};
 use testkit::TestDb;
 use uuid::Uuid;
 

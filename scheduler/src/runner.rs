@@ -6,7 +6,7 @@ use std::time::Instant;
 use chrono::{DateTime, Utc};
 use deadpool_postgres::Pool;
 use futures::FutureExt;
-use schema::AdvisoryLock;
+use schema::{AdvisoryLock, JobStatus};
 
 use crate::{Job, JobContext, SchedulerError};
 
@@ -107,9 +107,9 @@ async fn run_locked(
     let result = AssertUnwindSafe(job.run(ctx)).catch_unwind().await;
     let elapsed_ms = started.elapsed().as_millis() as u64;
     let (status, rows, error) = match result {
-        Ok(Ok(rows)) => ("succeeded", Some(rows), None),
-        Ok(Err(e)) => ("failed", None, Some(error_chain(e.as_ref()))),
-        Err(panic) => ("failed", None, Some(panic_message(&panic))),
+        Ok(Ok(rows)) => (JobStatus::Succeeded, Some(rows), None),
+        Ok(Err(e)) => (JobStatus::Failed, None, Some(error_chain(e.as_ref()))),
+        Err(panic) => (JobStatus::Failed, None, Some(panic_message(&panic))),
     };
     let rows_i64 = rows.map(|r| i64::try_from(r).unwrap_or(i64::MAX));
     lock.execute(

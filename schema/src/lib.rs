@@ -10,7 +10,6 @@ mod migrate;
 mod partition;
 mod pg_error;
 mod pool;
-mod sketch;
 mod tenant;
 
 pub use dead_letter::{DeadLetterReason, UnknownReason};
@@ -34,5 +33,4 @@ pub use partition::{
 };
 pub use pg_error::describe_pg_error;
 pub use pool::{PoolBuildError, PooledClient, pool};
-pub use sketch::{Counted, Fragment, Sketch, SketchError, SketchKey};
 pub use tenant::{APP_ROLE, ORGANIZATION_SETTING, begin_tenant};

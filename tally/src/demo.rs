@@ -9,10 +9,10 @@ use std::time::{Duration, Instant};
 use aggregator::Finality;
 use anyhow::Context as _;
 use chrono::{Days, Utc};
-use ingest::simulate::{self, EmbeddedKafka, SimulationPlan};
 use ingest::{Ingest, IngestConfig};
 use localpg::{Cluster, ClusterOptions};
 use schema::Migrator;
+use simulate::{EmbeddedKafka, SimulationPlan};
 use tokio_postgres::{Client, NoTls};
 
 use crate::cli::DemoArgs;
@@ -115,7 +115,7 @@ async fn pipeline(cluster: &Cluster, args: &DemoArgs) -> anyhow::Result<()> {
         cluster_config(cluster)?,
     );
     config.writers = usize::from(args.writer.writers);
-    config.copy_streams = args.writer.copy_streams();
+    config.copy_streams = args.writer.copy_streams;
     config.batch_size = args.writer.batch_size as usize;
     config.batch_age = args.writer.batch_age;
     let ingest = Ingest::start(config).await?;

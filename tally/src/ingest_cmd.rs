@@ -30,7 +30,7 @@ fn config(args: &IngestArgs) -> anyhow::Result<IngestConfig> {
         args.database.config()?,
     );
     config.writers = usize::from(args.writer.writers);
-    config.copy_streams = args.writer.copy_streams();
+    config.copy_streams = args.writer.copy_streams;
     config.batch_size = args.writer.batch_size as usize;
     config.batch_age = args.writer.batch_age;
     config.limits = args.limits.limits()?;

@@ -4,8 +4,9 @@
 use std::sync::Arc;
 
 use aggregator::{Finality, aggregate, restate};
+use anonymizer::{AnonymizePolicy, anonymize};
 use anyhow::Context as _;
-use archiver::{AnonymizePolicy, ArchivePolicy, ArchiveStore, anonymize, archive};
+use archiver::{ArchivePolicy, ArchiveStore, archive};
 use chrono::{Months, NaiveDate, TimeDelta, Utc};
 use deadpool_postgres::Pool;
 use scheduler::{Job, JobContext, JobFuture, RunOutcome, Schedule, run_job};

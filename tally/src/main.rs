@@ -18,7 +18,9 @@ use crate::cli::{Cli, Command};
 fn main() -> std::process::ExitCode {
     let cli = Cli::parse();
     tracing_subscriber::fmt()
-        .with_env_filter(tracing_subscriber::EnvFilter::new(&cli.log.filter))
+        .with_env_filter(tracing_subscriber::EnvFilter::new(
+            cli.log.filter_for(&cli.command),
+        ))
         .with_writer(std::io::stderr)
         .init();
     let runtime = match tokio::runtime::Builder::new_multi_thread()

@@ -8,21 +8,31 @@ use std::time::Duration;
 
 use anyhow::Context as _;
 use clap::{Args, CommandFactory as _};
+use ingest::CopyStreams;
 
 use crate::cli::Cli;
 
 /// Logging.
 #[derive(Debug, Args)]
 pub struct LogArgs {
-    /// Log filter in tracing's EnvFilter syntax, e.g. `debug` or `schema=debug,info`.
-    #[arg(
-        long = "log",
-        env = "TALLY_LOG",
-        default_value = "info",
-        global = true,
-        hide_env_values = true
-    )]
-    pub filter: String,
+    /// Log filter in tracing's EnvFilter syntax, e.g. `debug` or `schema=debug,info`;
+    /// unset, `info` without the database's notices (`warn` for `demo`, whose output is
+    /// its summary).
+    #[arg(long = "log", env = "TALLY_LOG", global = true, hide_env_values = true)]
+    pub filter: Option<String>,
+}
+
+impl LogArgs {
+    /// The filter to run with: the one given, or the default for `command`.
+    pub fn filter_for(&self, command: &crate::cli::Command) -> String {
+        match (&self.filter, command) {
+            (Some(filter), _) => filter.clone(),
+            (None, crate::cli::Command::Demo(_)) => "warn".to_owned(),
+            // Server NOTICEs ("relation ... already exists, skipping") arrive as
+            // tokio_postgres's INFO lines: not the operator's business.
+            (None, _) => "info,tokio_postgres=warn".to_owned(),
+        }
+    }
 }
 
 /// Which Postgres to use.
@@ -190,25 +200,6 @@ pub struct WriterArgs {
     /// Age at which a partly filled batch is written anyway (`250ms`, `1s`).
     #[arg(long, env = "TALLY_BATCH_AGE", default_value = "250ms", value_parser = parse_duration)]
     pub batch_age: Duration,
-}
-
-/// How many COPY statements the writers of one process run at once.
-#[derive(Debug, Clone, Copy, PartialEq, Eq)]
-pub enum CopyStreams {
-    /// One per writer: no turns.
-    All,
-    /// At most this many; the writers take turns.
-    AtMost(u16),
-}
-
-impl WriterArgs {
-    /// The number of COPY statements the writers may run at once.
-    pub fn copy_streams(&self) -> usize {
-        match self.copy_streams {
-            CopyStreams::All => usize::from(self.writers),
-            CopyStreams::AtMost(n) => usize::from(n),
-        }
-    }
 }
 
 /// Parses `--copy-streams`: `all`, or a number from 1 to 64.
@@ -390,7 +381,9 @@ mod tests {
                     .chain(args),
             );
             match cli.map(|c| c.command) {
-                Ok(crate::cli::Command::Ingest(a)) => Ok(a.writer.copy_streams()),
+                Ok(crate::cli::Command::Ingest(a)) => {
+                    Ok(a.writer.copy_streams.streams(usize::from(a.writer.writers)))
+                }
                 Ok(other) => panic!("parsed as {other:?}"),
                 Err(e) => Err(e.to_string()),
             }

@@ -5,7 +5,7 @@ use std::io::Write as _;
 
 use anyhow::{Context as _, anyhow};
 use chrono::{Days, Utc};
-use ingest::simulate::{self, FunnelRates, SimulationPlan};
+use simulate::{FunnelRates, SimulationPlan};
 use tokio_postgres::NoTls;
 
 use crate::cli::SimulateArgs;

@@ -9,7 +9,7 @@ use std::process::{Command, Stdio};
 use std::time::Duration;
 
 use chrono::{TimeDelta, Utc};
-use ingest::simulate::{
+use simulate::{
     EmbeddedKafka, Record, SimulationPlan, generate, produce_compressed, seed_database,
     verify_ingested,
 };

@@ -119,9 +119,10 @@ fn read_until(
 
 #[test]
 fn demo_runs_the_pipeline_and_accounts_for_every_record() {
+    // At the default log level, as a person runs it.
     let out = Command::new(TALLY)
         .args(["demo", "--events", "20000"])
-        .env("TALLY_LOG", "warn")
+        .env_remove("TALLY_LOG")
         .output()
         .expect("tally demo runs");
     let text = String::from_utf8_lossy(&out.stdout);
@@ -149,6 +150,11 @@ fn demo_runs_the_pipeline_and_accounts_for_every_record() {
         assert!(text.contains(kind), "{kind} missing:\n{text}");
     }
     assert!(text.contains("stopped; removed"), "{text}");
+    let logs = String::from_utf8_lossy(&out.stderr);
+    assert!(
+        !logs.contains("NOTICE") && !logs.contains("INFO"),
+        "the demo's summary is its output; logs only when asked:\n{logs}"
+    );
 }
 
 #[test]

@@ -9,11 +9,11 @@ use std::process::{Command, Stdio};
 use std::time::{Duration, Instant};
 
 use chrono::{TimeDelta, Utc};
-use ingest::simulate::{
-    EmbeddedKafka, Record, SimulationPlan, generate, produce, seed_database, verify_ingested,
-};
 use nix::sys::signal::Signal;
 use rand::{Rng as _, SeedableRng as _};
+use simulate::{
+    EmbeddedKafka, Record, SimulationPlan, generate, produce, seed_database, verify_ingested,
+};
 use testkit::TestDb;
 
 mod common;

@@ -20,12 +20,12 @@ use std::sync::{Arc, mpsc};
 use std::time::{Duration, Instant};
 
 use chrono::{TimeDelta, Utc};
-use ingest::simulate::{
-    EmbeddedKafka, Record, SimulationPlan, generate, produce, seed_database, verify_ingested,
-};
 use localpg::{Cluster, ClusterOptions, StopMode};
 use nix::sys::signal::Signal;
 use rand::{Rng as _, SeedableRng as _};
+use simulate::{
+    EmbeddedKafka, Record, SimulationPlan, generate, produce, seed_database, verify_ingested,
+};
 use tokio::task::JoinHandle;
 use tokio_postgres::{Client, NoTls};
 

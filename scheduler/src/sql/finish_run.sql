@@ -1,6 +1,6 @@
 -- Records the outcome of run $1.
 UPDATE job_runs
-SET status = $2::text::job_status,
+SET status = $2,
     finished_at = greatest(clock_timestamp(), started_at),
     rows_affected = $3,
     error = $4

@@ -136,10 +136,7 @@ pub async fn anonymize_with(
     refuse_row_security(client).await?;
 
     let days: Vec<NaiveDate> = client
-        .query(
-            include_str!("anonymize/pending.sql"),
-            &[&line, &policy.pii_keys],
-        )
+        .query(include_str!("pending.sql"), &[&line, &policy.pii_keys])
         .await?
         .iter()
         .map(|r| r.get(0))

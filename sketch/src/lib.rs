@@ -10,7 +10,7 @@
 
 use std::collections::BTreeMap;
 
-use crate::{EventType, PgEnum};
+use schema::{EventType, PgEnum};
 
 /// Bits of the hash that choose a register.
 pub const PRECISION: u32 = 14;

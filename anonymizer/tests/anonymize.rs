@@ -6,7 +6,7 @@
 
 use std::time::Duration;
 
-use archiver::{
+use anonymizer::{
     AnonymizeError, AnonymizeMethod, AnonymizePolicy, AnonymizeReport, anonymize, anonymize_with,
 };
 use chrono::{DateTime, NaiveDate, TimeDelta, Utc};

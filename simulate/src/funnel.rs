@@ -260,7 +260,7 @@ mod tests {
     use rand::SeedableRng;
 
     use super::*;
-    use crate::simulate::clock::Clock;
+    use crate::clock::Clock;
 
     #[test]
     fn each_round_visits_every_pair_once() {

@@ -11,16 +11,16 @@ use std::hash::{DefaultHasher, Hash, Hasher};
 use std::time::{Duration, Instant};
 
 use chrono::{DateTime, Utc};
-use ingest::simulate::{
-    DEAD_LETTER_REASONS, EmbeddedKafka, Expect, OVERSIZED_EVENT_DATA_BYTES, Record, SeedSummary,
-    SimulateError, SimulationPlan, generate, plan_from_simulation, produce, seed_database,
-    write_ndjson,
-};
 use rdkafka::config::ClientConfig;
 use rdkafka::consumer::{BaseConsumer, Consumer};
 use rdkafka::{Message, Offset, TopicPartitionList};
 use schema::EventType;
 use serde_json::Value;
+use simulate::{
+    DEAD_LETTER_REASONS, EmbeddedKafka, Expect, OVERSIZED_EVENT_DATA_BYTES, Record, SeedSummary,
+    SimulateError, SimulationPlan, generate, plan_from_simulation, produce, seed_database,
+    write_ndjson,
+};
 use testkit::day;
 use uuid::Uuid;
 
@@ -750,5 +750,5 @@ fn the_handles_can_cross_threads() {
     fn send_sync<T: Send + Sync>() {}
     fn send<T: Send>() {}
     send_sync::<EmbeddedKafka>();
-    send::<ingest::simulate::Generator>();
+    send::<simulate::Generator>();
 }
