@@ -7,11 +7,11 @@
 //! scheduler, `tally run` and the tests (with a fixed clock) share one code path.
 
 use std::collections::HashSet;
-use std::time::Instant;
 
 use chrono::{DateTime, Days, NaiveDate, TimeDelta, Utc};
 use schema::{end_of_day, start_of_day};
 use tokio_postgres::{Client, Transaction};
+use tracing::instrument;
 
 use crate::{AggregateError, merge_unique_contacts};
 
@@ -88,79 +88,11 @@ pub async fn aggregate(
         .map(|r| r.get(0))
         .collect();
     for day in days {
-        let started = Instant::now();
-        let tx = client.transaction().await?;
-        scratch(&tx).await?;
-        let pairs = tx.query(include_str!("sql/claim.sql"), &[&day]).await?;
-        let orgs: Vec<i64> = pairs.iter().map(|r| r.get(0)).collect();
-        let campaigns: Vec<i64> = pairs.iter().map(|r| r.get(1)).collect();
-        // A final day's rows are final from this run on: what is stored now is in
-        // them, whatever arrives later is late.
-        let bound = finality.is_final(day, now).then_some(now);
-        // Campaigns whose rows of a final day are final already only need their late
-        // events counted; the others (not aggregated before the day became final, or
-        // a day not final yet) are recounted from the day's events.
-        let settled: HashSet<(i64, i64)> = match bound {
-            Some(_) => tx
-                .query(
-                    include_str!("sql/settled_pairs.sql"),
-                    &[&day, &orgs, &campaigns],
-                )
-                .await?
-                .iter()
-                .map(|r| (r.get(0), r.get(1)))
-                .collect(),
-            None => HashSet::new(),
-        };
-        let (scan_orgs, scan_campaigns): (Vec<i64>, Vec<i64>) = orgs
-            .iter()
-            .zip(&campaigns)
-            .filter(|(o, c)| !settled.contains(&(**o, **c)))
-            .map(|(o, c)| (*o, *c))
-            .unzip();
-        if !scan_orgs.is_empty() {
-            let (from, to) = (start_of_day(day), end_of_day(day));
-            tx.execute(
-                include_str!("sql/count_pairs.sql"),
-                &[&from, &to, &scan_orgs, &scan_campaigns],
-            )
-            .await?;
-        }
-        if bound.is_none() {
-            tx.execute(
-                include_str!("sql/delete_open.sql"),
-                &[&day, &orgs, &campaigns],
-            )
-            .await?;
-        }
-        let rows = tx
-            .execute(include_str!("sql/write_rows.sql"), &[&day, &bound, &now])
-            .await?;
-        let late = match bound {
-            Some(_) => {
-                tx.execute(
-                    include_str!("sql/late.sql"),
-                    &[&day, &now, &orgs, &campaigns],
-                )
-                .await?
-            }
-            None => 0,
-        };
-        tx.commit().await?;
-        tracing::info!(
-            %day,
-            campaigns = orgs.len(),
-            recounted = scan_orgs.len(),
-            rows,
-            late,
-            is_final = bound.is_some(),
-            elapsed_ms = started.elapsed().as_millis() as u64,
-            "day aggregated"
-        );
-        report.days += 1;
-        report.campaign_days += orgs.len() as u64;
-        report.rows += rows;
-        report.late_keys += late;
+        let done = aggregate_day(client, day, now, finality).await?;
+        report.days += done.days;
+        report.campaign_days += done.campaign_days;
+        report.rows += done.rows;
+        report.late_keys += done.late_keys;
     }
     let finalized = client
         .execute(
@@ -174,6 +106,102 @@ pub async fn aggregate(
     report.rows += finalized;
     report.unique_rows = merge_unique_contacts(client, now).await?.rows;
     Ok(report)
+}
+
+/// Recomputes the claimed campaigns of one invalidated day in one transaction, so the
+/// claim is given back if anything fails.
+#[instrument(skip_all, fields(%day))]
+async fn aggregate_day(
+    client: &mut Client,
+    day: NaiveDate,
+    now: DateTime<Utc>,
+    finality: Finality,
+) -> Result<AggregateReport, AggregateError> {
+    let tx = client.transaction().await?;
+    scratch(&tx).await?;
+    let pairs = tx.query(include_str!("sql/claim.sql"), &[&day]).await?;
+    let orgs: Vec<i64> = pairs.iter().map(|r| r.get(0)).collect();
+    let campaigns: Vec<i64> = pairs.iter().map(|r| r.get(1)).collect();
+    // A final day's rows are final from this run on: what is stored now is in
+    // them, whatever arrives later is late.
+    let bound = finality.is_final(day, now).then_some(now);
+    let (scan_orgs, scan_campaigns) =
+        to_recount(&tx, day, &orgs, &campaigns, bound.is_some()).await?;
+    if !scan_orgs.is_empty() {
+        let (from, to) = (start_of_day(day), end_of_day(day));
+        tx.execute(
+            include_str!("sql/count_pairs.sql"),
+            &[&from, &to, &scan_orgs, &scan_campaigns],
+        )
+        .await?;
+    }
+    if bound.is_none() {
+        tx.execute(
+            include_str!("sql/delete_open.sql"),
+            &[&day, &orgs, &campaigns],
+        )
+        .await?;
+    }
+    let rows = tx
+        .execute(include_str!("sql/write_rows.sql"), &[&day, &bound, &now])
+        .await?;
+    let late = match bound {
+        Some(_) => {
+            tx.execute(
+                include_str!("sql/late.sql"),
+                &[&day, &now, &orgs, &campaigns],
+            )
+            .await?
+        }
+        None => 0,
+    };
+    tx.commit().await?;
+    tracing::info!(
+        %day,
+        campaigns = orgs.len(),
+        recounted = scan_orgs.len(),
+        rows,
+        late,
+        is_final = bound.is_some(),
+        "day aggregated"
+    );
+    Ok(AggregateReport {
+        days: 1,
+        campaign_days: orgs.len() as u64,
+        rows,
+        late_keys: late,
+        unique_rows: 0,
+    })
+}
+
+/// The claimed campaigns to recount from the day's events: campaigns whose rows of a
+/// final day are final already only need their late events counted; the others (not
+/// aggregated before the day became final, or a day not final yet) are recounted.
+async fn to_recount(
+    tx: &Transaction<'_>,
+    day: NaiveDate,
+    orgs: &[i64],
+    campaigns: &[i64],
+    is_final: bool,
+) -> Result<(Vec<i64>, Vec<i64>), AggregateError> {
+    let settled: HashSet<(i64, i64)> = if is_final {
+        tx.query(
+            include_str!("sql/settled_pairs.sql"),
+            &[&day, &orgs, &campaigns],
+        )
+        .await?
+        .iter()
+        .map(|r| (r.get(0), r.get(1)))
+        .collect()
+    } else {
+        HashSet::new()
+    };
+    Ok(orgs
+        .iter()
+        .zip(campaigns)
+        .filter(|(o, c)| !settled.contains(&(**o, **c)))
+        .map(|(o, c)| (*o, *c))
+        .unzip())
 }
 
 /// Recomputes every aggregate of `day` from its events, late events included, on

@@ -4,9 +4,11 @@
 
 use chrono::{DateTime, Utc};
 use tokio_postgres::Client;
+use tracing::instrument;
 
 /// Anonymizes the audit entries between the watermark and `line` in one transaction, or
 /// returns None when the watermark is there already.
+#[instrument(skip_all, fields(through = %line))]
 pub(super) async fn anonymize_audit_logs(
     client: &mut Client,
     (now, line): (DateTime<Utc>, DateTime<Utc>),
@@ -34,5 +36,6 @@ pub(super) async fn anonymize_audit_logs(
     )
     .await?;
     tx.commit().await?;
+    tracing::info!(rows, through = %line, "audit logs anonymized");
     Ok(Some(rows))
 }

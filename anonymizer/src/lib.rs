@@ -16,8 +16,6 @@ mod partition;
 mod plan;
 mod rebuild;
 
-use std::time::Instant;
-
 use chrono::{DateTime, NaiveDate, TimeDelta, Utc};
 use tokio_postgres::Client;
 
@@ -143,7 +141,6 @@ pub async fn anonymize_with(
         .collect();
     let mut report = AnonymizeReport::default();
     for day in days {
-        let started = Instant::now();
         let outcome = partition::anonymize_day(client, day, (now, line), policy, method)
             .await
             .map_err(|source| AnonymizeError::Partition {
@@ -152,33 +149,16 @@ pub async fn anonymize_with(
                 source,
             })?;
         let Some(done) = outcome else { continue };
-        tracing::info!(
-            partition = %schema::DayPartition::of(day),
-            rows = done.rows,
-            elapsed_ms = started.elapsed().as_millis() as u64,
-            method = done.method.as_str(),
-            from = %done.pass.from,
-            through = %done.pass.to,
-            late = done.pass.late,
-            "partition anonymized"
-        );
         report.partitions += u64::from(done.pass.advances);
         report.late_partitions += u64::from(done.pass.late);
         report.rebuilt += u64::from(done.method == Rewrite::Rebuild);
         report.event_rows += done.rows;
     }
 
-    let started = Instant::now();
     if let Some(rows) = audit::anonymize_audit_logs(client, (now, line), &policy.pii_keys)
         .await
         .map_err(AnonymizeError::AuditLogs)?
     {
-        tracing::info!(
-            rows,
-            elapsed_ms = started.elapsed().as_millis() as u64,
-            through = %line,
-            "audit logs anonymized"
-        );
         report.audit_rows = rows;
     }
     Ok(report)

@@ -11,7 +11,7 @@ use std::hint::black_box;
 
 use chrono::{DateTime, Utc};
 use criterion::{BenchmarkId, Criterion, Throughput, criterion_group, criterion_main};
-use ingest::decode::{Limits, decode};
+use ingest::{Limits, decode};
 
 /// The wire format's example record (`docs/events.md`).
 const EXAMPLE: &str = r#"{"event_id": "01936d3e-7f1a-7c3e-9a51-2f0c1d2e3f40", "organization_id": 7, "campaign_id": 4211, "contact_id": 991827,

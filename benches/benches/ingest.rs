@@ -25,7 +25,7 @@ use std::time::{Duration, Instant};
 use benches::{connect, knob, migrated_database, process_ticks};
 use chrono::{Days, Utc};
 use futures::pin_mut;
-use ingest::decode::{Limits, decode};
+use ingest::{Limits, decode};
 use localpg::{Cluster, ClusterOptions};
 use rdkafka::config::ClientConfig;
 use rdkafka::consumer::{BaseConsumer, Consumer};

@@ -36,6 +36,7 @@ pub struct Snapshot {
 impl Snapshot {
     /// A snapshot of the given organization ids and `(organization_id, campaign_id)`
     /// pairs, loaded now; for tests that need no database.
+    #[cfg(any(test, feature = "testsuite"))]
     pub fn new(
         organizations: impl IntoIterator<Item = i64>,
         campaigns: impl IntoIterator<Item = (i64, i64)>,
@@ -135,8 +136,8 @@ struct Inner {
 }
 
 impl Catalog {
-    /// A catalog over a fixed snapshot, until it is refreshed; for tests.
-    pub fn new(snapshot: Snapshot) -> Catalog {
+    /// A catalog over a snapshot, until it is refreshed.
+    fn new(snapshot: Snapshot) -> Catalog {
         Catalog {
             inner: Arc::new(Inner {
                 current: RwLock::new(Arc::new(snapshot)),
@@ -163,6 +164,7 @@ impl Catalog {
 
     /// Reloads from the database, unless a refresh that started after this call
     /// completed meanwhile; on failure the current snapshot stays.
+    #[cfg(feature = "testsuite")]
     pub async fn refresh(&self, pool: &Pool) -> Result<(), CatalogError> {
         self.refresh_if_older_than(pool, Duration::ZERO)
             .await

@@ -108,6 +108,11 @@ impl Metrics {
             m.copy_seconds.clone(),
         );
         registry.register(
+            "offsets_skipped",
+            "Kafka offsets found missing (expired by retention before ingest, or compacted) and skipped",
+            m.skipped.clone(),
+        );
+        registry.register(
             "consumer_lag",
             "Records in Kafka not yet consumed, per partition (librdkafka statistics)",
             m.lag.clone(),

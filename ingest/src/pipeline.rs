@@ -11,12 +11,13 @@ use chrono::Utc;
 use rdkafka::ClientConfig;
 use rdkafka::consumer::{BaseConsumer, Consumer};
 use schema::DeadLetterReason;
+use schema::Pool;
 use tokio::sync::{oneshot, watch};
 use tokio::task::JoinHandle;
 
 use crate::catalog::Catalog;
 use crate::decode::Limits;
-use crate::source::{self, IngestContext, Loop};
+use crate::source::{self, IngestContext, Loop, ToWriter};
 use crate::writer::{DayCache, Outcome, WriteError, Writer};
 use crate::writer_task::{Shared, WriterTask};
 
@@ -224,21 +225,7 @@ impl Ingest {
         }
         let pool = schema::pool(&config.database, config.writers + 2)
             .map_err(|e| IngestError::Config(format!("cannot make a connection pool: {e}")))?;
-        let days = {
-            let mut client = pool.get().await?;
-            schema::Migrator::default().verify(&mut client).await?;
-            schema::premake_partitions(&**client, Utc::now().date_naive(), config.premake_days)
-                .await?;
-            DayCache::load(&**client).await?
-        };
-        let catalog = Catalog::load(&pool).await?;
-        let copy_streams = config.copy_streams.streams(config.writers);
-        let writer = Writer::new(pool.clone(), &config.topic, days, copy_streams)
-            .await
-            .map_err(|e| match e {
-                WriteError::Db(e) => IngestError::Database(e),
-                WriteError::Pool(e) => IngestError::Pool(e),
-            })?;
+        let (writer, catalog) = prepare(&config, &pool).await?;
 
         let stop = Arc::new(AtomicBool::new(false));
         let totals = Arc::new(Totals::default());
@@ -255,16 +242,7 @@ impl Ingest {
             committed: committed.clone(),
             totals: totals.clone(),
         };
-        let mut senders = Vec::new();
-        let mut writers = Vec::new();
-        for id in 0..config.writers {
-            // Two batches' worth of records queue per writer, in chunks.
-            let chunks = (config.batch_size * 2).div_ceil(source::CHUNK).max(2);
-            let (tx, rx) = tokio::sync::mpsc::channel(chunks);
-            senders.push(tx);
-            let task = WriterTask::new(id, shared.clone());
-            writers.push(tokio::spawn(task.run(rx)));
-        }
+        let (senders, writers) = spawn_writers(&config, &shared);
 
         // Background tasks are aborted by `stop`.
         let mut background = vec![catalog.spawn_refresher(
@@ -285,19 +263,12 @@ impl Ingest {
             senders,
             stop.clone(),
         );
-        let consumer = consumer(&config, context)?;
         let state = Loop {
             stop: stop.clone(),
             reseeks: reseek_rx,
             committed: committed.clone(),
         };
-        let (consumer_tx, consumer_rx) = oneshot::channel();
-        std::thread::Builder::new()
-            .name("tally-kafka".into())
-            .spawn(move || {
-                let _ = consumer_tx.send(source::poll_loop(consumer, state));
-            })
-            .map_err(|e| IngestError::Config(format!("cannot start the consumer thread: {e}")))?;
+        let consumer = start_consumer(consumer(&config, context)?, state)?;
 
         tracing::info!(topic = %config.topic, group = %config.group, writers = config.writers, "ingest started");
         Ok(Ingest {
@@ -305,7 +276,7 @@ impl Ingest {
             stop,
             give_up,
             shutdown_timeout: config.shutdown_timeout,
-            consumer: Some(consumer_rx),
+            consumer: Some(consumer),
             writers,
             committed,
             background,
@@ -401,6 +372,64 @@ impl Ingest {
         );
         summary
     }
+}
+
+/// Checks the schema, premakes the coming days' partitions, and loads what the writers
+/// need: the partitions that exist, the catalog, the event type's oid.
+async fn prepare(config: &IngestConfig, pool: &Pool) -> Result<(Writer, Catalog), IngestError> {
+    let days = {
+        let mut client = pool.get().await?;
+        schema::Migrator::default().verify(&mut client).await?;
+        schema::premake_partitions(&**client, Utc::now().date_naive(), config.premake_days).await?;
+        DayCache::load(&**client).await?
+    };
+    let catalog = Catalog::load(pool).await?;
+    let copy_streams = config.copy_streams.streams(config.writers);
+    let writer = Writer::new(pool.clone(), &config.topic, days, copy_streams)
+        .await
+        .map_err(|e| match e {
+            WriteError::Db(e) => IngestError::Database(e),
+            WriteError::Pool(e) => IngestError::Pool(e),
+        })?;
+    Ok((writer, catalog))
+}
+
+/// Starts the writer tasks; returns their queues and handles.
+fn spawn_writers(
+    config: &IngestConfig,
+    shared: &Shared,
+) -> (
+    Vec<tokio::sync::mpsc::Sender<ToWriter>>,
+    Vec<JoinHandle<()>>,
+) {
+    let mut senders = Vec::new();
+    let mut writers = Vec::new();
+    for id in 0..config.writers {
+        // Two batches' worth of records queue per writer, in chunks.
+        let chunks = (config.batch_size * 2).div_ceil(source::CHUNK).max(2);
+        let (tx, rx) = tokio::sync::mpsc::channel(chunks);
+        senders.push(tx);
+        let task = WriterTask::new(id, shared.clone());
+        writers.push(tokio::spawn(task.run(rx)));
+    }
+    (senders, writers)
+}
+
+/// Runs the poll loop on a thread of its own (librdkafka's calls block, and the
+/// rebalance callback blocks on Postgres); the consumer comes back through the channel
+/// once the loop stops.
+fn start_consumer(
+    consumer: BaseConsumer<IngestContext>,
+    state: Loop,
+) -> Result<oneshot::Receiver<BaseConsumer<IngestContext>>, IngestError> {
+    let (consumer_tx, consumer_rx) = oneshot::channel();
+    std::thread::Builder::new()
+        .name("tally-kafka".into())
+        .spawn(move || {
+            let _ = consumer_tx.send(source::poll_loop(consumer, state));
+        })
+        .map_err(|e| IngestError::Config(format!("cannot start the consumer thread: {e}")))?;
+    Ok(consumer_rx)
 }
 
 /// Waits for the consumer thread to hand the consumer back (it closes the writers'

@@ -291,112 +291,178 @@ pub(crate) fn poll_loop(
     consumer: BaseConsumer<IngestContext>,
     state: Loop,
 ) -> BaseConsumer<IngestContext> {
-    let topic = consumer.context().topic.clone();
-    let writers = consumer.context().router().writers.len();
-    // Chunks not yet taken by their writer, in the order polled, by writer index.
-    let mut backlog: VecDeque<(usize, Vec<Tagged>)> = VecDeque::new();
-    let mut pending: Vec<Vec<Tagged>> = (0..writers).map(|_| Vec::new()).collect();
-    let mut paused = false;
-    let mut full_since: Option<Instant> = None;
-    let mut last_commit = Instant::now();
-    let mut kafka_committed: BTreeMap<i32, i64> = BTreeMap::new();
-    let mut last_error: Option<Instant> = None;
-    let mut retry_reseeks: Vec<Reseek> = Vec::new();
-    let mut stats = LoopStats::default();
-
+    let mut poller = Poller::new(&consumer);
     while !state.stop.load(Ordering::Relaxed) {
-        stats.report_every(Duration::from_secs(1));
-        let mut retry = Vec::new();
-        for reseek in retry_reseeks.drain(..).chain(state.reseeks.try_iter()) {
-            retry.extend(apply_reseek(&consumer, &topic, reseek, &mut backlog));
+        poller.stats.report_every(Duration::from_secs(1));
+        poller.reseek(&state.reseeks);
+        poller.commit_lag_positions(&state.committed);
+        if poller.wait_for_room() {
+            continue;
         }
-        retry_reseeks = retry;
-        if last_commit.elapsed() >= Duration::from_secs(1) {
-            commit_to_kafka(&consumer, &topic, &state.committed, &mut kafka_committed);
-            last_commit = Instant::now();
-        }
+        poller.poll();
+    }
+    // Closing the queues lets every writer flush its last batch and finish.
+    consumer.context().router().writers.clear();
+    consumer
+}
 
-        // Deliver what waits, in order; stop at the first full writer.
-        while let Some((writer, chunk)) = backlog.pop_front() {
-            if let Err(chunk) = try_send(&consumer, writer, chunk) {
-                backlog.push_front((writer, chunk));
+/// The poll loop's state between iterations.
+struct Poller<'c> {
+    consumer: &'c BaseConsumer<IngestContext>,
+    topic: String,
+    writers: usize,
+    /// Chunks not yet taken by their writer, in the order polled, by writer index.
+    backlog: VecDeque<(usize, Vec<Tagged>)>,
+    /// Records polled for each writer, not yet a full chunk.
+    pending: Vec<Vec<Tagged>>,
+    /// Whether the partitions are paused for backpressure.
+    paused: bool,
+    /// Since when the writers have been full.
+    full_since: Option<Instant>,
+    last_commit: Instant,
+    /// Positions last committed to Kafka.
+    kafka_committed: BTreeMap<i32, i64>,
+    last_error: Option<Instant>,
+    /// Seeks librdkafka refused, tried again next time round.
+    retry_reseeks: Vec<Reseek>,
+    stats: LoopStats,
+}
+
+impl<'c> Poller<'c> {
+    fn new(consumer: &'c BaseConsumer<IngestContext>) -> Poller<'c> {
+        let writers = consumer.context().router().writers.len();
+        Poller {
+            consumer,
+            topic: consumer.context().topic.clone(),
+            writers,
+            backlog: VecDeque::new(),
+            pending: (0..writers).map(|_| Vec::new()).collect(),
+            paused: false,
+            full_since: None,
+            last_commit: Instant::now(),
+            kafka_committed: BTreeMap::new(),
+            last_error: None,
+            retry_reseeks: Vec::new(),
+            stats: LoopStats::default(),
+        }
+    }
+
+    /// Moves the partitions the writers asked to re-position, and those whose seek was
+    /// refused before.
+    fn reseek(&mut self, requests: &mpsc::Receiver<Reseek>) {
+        let mut retry = Vec::new();
+        for reseek in self.retry_reseeks.drain(..).chain(requests.try_iter()) {
+            retry.extend(apply_reseek(
+                self.consumer,
+                &self.topic,
+                reseek,
+                &mut self.backlog,
+            ));
+        }
+        self.retry_reseeks = retry;
+    }
+
+    /// Commits the positions Postgres holds to Kafka once a second, for lag monitoring.
+    fn commit_lag_positions(&mut self, committed: &Mutex<BTreeMap<i32, i64>>) {
+        if self.last_commit.elapsed() >= Duration::from_secs(1) {
+            commit_to_kafka(
+                self.consumer,
+                &self.topic,
+                committed,
+                &mut self.kafka_committed,
+            );
+            self.last_commit = Instant::now();
+        }
+    }
+
+    /// Delivers what waits, in order, and applies backpressure: returns true when the
+    /// writers are full and the loop should wait for room rather than poll.
+    fn wait_for_room(&mut self) -> bool {
+        // Stop at the first full writer: order is kept.
+        while let Some((writer, chunk)) = self.backlog.pop_front() {
+            if let Err(chunk) = try_send(self.consumer, writer, chunk) {
+                self.backlog.push_front((writer, chunk));
                 break;
             }
         }
-        if backlog.is_empty() {
-            full_since = None;
-            if paused {
-                set_paused(&consumer, &topic, false);
-                paused = false;
+        if self.backlog.is_empty() {
+            self.full_since = None;
+            if self.paused {
+                set_paused(self.consumer, &self.topic, false);
+                self.paused = false;
             }
-        } else if !paused {
-            let since = *full_since.get_or_insert_with(Instant::now);
+        } else if !self.paused {
+            let since = *self.full_since.get_or_insert_with(Instant::now);
             if since.elapsed() < PAUSE_AFTER {
                 // Writers are busy with a batch: wait for room without polling.
-                stats.full_waits += 1;
+                self.stats.full_waits += 1;
                 std::thread::sleep(Duration::from_millis(1));
-                continue;
+                return true;
             }
-            set_paused(&consumer, &topic, true);
-            paused = true;
+            set_paused(self.consumer, &self.topic, true);
+            self.paused = true;
         }
+        false
+    }
 
-        let mut timeout = if backlog.is_empty() && retry_reseeks.is_empty() {
+    /// Takes what librdkafka has ready (waiting only for the first record), at most two
+    /// chunks per writer, then hands it over chunk by chunk.
+    fn poll(&mut self) {
+        let mut timeout = if self.backlog.is_empty() && self.retry_reseeks.is_empty() {
             Duration::from_millis(100)
         } else {
             Duration::from_millis(10)
         };
-        // Take what librdkafka has ready (waiting only for the first record), at most
-        // two chunks per writer, then hand it over chunk by chunk.
         let mut polled = 0;
-        while polled < 2 * CHUNK * writers.max(1) {
-            match consumer.poll(timeout) {
+        while polled < 2 * CHUNK * self.writers.max(1) {
+            match self.consumer.poll(timeout) {
                 Some(Ok(message)) => {
                     polled += 1;
                     timeout = Duration::ZERO;
-                    let partition = message.partition();
-                    let Some((writer, epoch)) = consumer.context().router().route(partition) else {
-                        continue;
-                    };
-                    let Some(chunk) = pending.get_mut(writer) else {
-                        continue;
-                    };
-                    chunk.push(Tagged {
-                        record: Record {
-                            partition,
-                            offset: message.offset(),
-                            payload: message.payload().unwrap_or_default().to_vec(),
-                        },
-                        epoch,
-                    });
-                    if chunk.len() >= CHUNK {
-                        let chunk = std::mem::take(chunk);
-                        hand_over(&consumer, &mut backlog, writer, chunk);
-                    }
+                    self.take(&message);
                 }
                 Some(Err(e)) => {
-                    log_kafka_error(&e, &mut last_error);
+                    log_kafka_error(&e, &mut self.last_error);
                     break;
                 }
                 None => {
-                    stats.empty_polls += 1;
+                    self.stats.empty_polls += 1;
                     break;
                 }
             }
         }
-        stats.records += polled;
+        self.stats.records += polled;
         crate::metrics::global().consumed(polled as u64);
-        for (writer, chunk) in pending.iter_mut().enumerate() {
+        for (writer, chunk) in self.pending.iter_mut().enumerate() {
             if !chunk.is_empty() {
                 let chunk = std::mem::take(chunk);
-                hand_over(&consumer, &mut backlog, writer, chunk);
+                hand_over(self.consumer, &mut self.backlog, writer, chunk);
             }
         }
     }
 
-    // Closing the queues lets every writer flush its last batch and finish.
-    consumer.context().router().writers.clear();
-    consumer
+    /// Adds one polled record to its writer's chunk, handing the chunk over when full.
+    fn take(&mut self, message: &rdkafka::message::BorrowedMessage<'_>) {
+        let partition = message.partition();
+        let Some((writer, epoch)) = self.consumer.context().router().route(partition) else {
+            return;
+        };
+        let Some(chunk) = self.pending.get_mut(writer) else {
+            return;
+        };
+        chunk.push(Tagged {
+            record: Record {
+                partition,
+                offset: message.offset(),
+                payload: message.payload().unwrap_or_default().to_vec(),
+            },
+            epoch,
+        });
+        if chunk.len() >= CHUNK {
+            let chunk = std::mem::take(chunk);
+            hand_over(self.consumer, &mut self.backlog, writer, chunk);
+        }
+    }
 }
 
 /// What the poll loop did, logged at debug level once a second: whether the writers or
@@ -418,7 +484,7 @@ impl LoopStats {
             tracing::debug!(
                 records = self.records,
                 empty_polls = self.empty_polls,
-                full_waits_ms = self.full_waits,
+                full_waits = self.full_waits,
                 "consumer loop"
             );
             *self = LoopStats {

@@ -188,27 +188,28 @@ impl Writer {
         Ok(())
     }
 
+    /// One try at the batch's transaction. Its stages are debug spans, so that
+    /// `TALLY_LOG=ingest::writer=debug` shows where a batch's time goes.
+    #[tracing::instrument(
+        level = "debug",
+        name = "batch",
+        skip_all,
+        fields(
+            rows = batch.rows.len(),
+            partitions = batch.ranges.len(),
+            // How far apart in time the batch's events are (10th to 90th percentile):
+            // the wider, the more of the indexes one COPY touches.
+            span_s = time_span(&batch.rows).num_seconds(),
+            staged = tracing::field::Empty,
+        )
+    )]
     async fn attempt(
         &self,
         client: &mut Object,
         batch: &Batch,
     ) -> Result<Attempt, tokio_postgres::Error> {
-        let begun = Instant::now();
         let tx = client.transaction().await?;
-        // Offsets first: a zombie and the partition's new owner serialise on this row
-        // lock before either touches anything else, and the loser sees zero rows.
-        let cas = tx
-            .prepare_cached(include_str!("writer/cas_offset.sql"))
-            .await?;
-        let mut fenced = Vec::new();
-        for (partition, range) in &batch.ranges {
-            let n = tx
-                .execute(&cas, &[&self.topic, partition, &range.to, &range.from])
-                .await?;
-            if n == 0 {
-                fenced.push(*partition);
-            }
-        }
+        let fenced = self.move_offsets(&tx, batch).await?;
         if !fenced.is_empty() {
             tx.rollback().await?;
             return Ok(Attempt::Fenced(fenced));
@@ -223,83 +224,54 @@ impl Writer {
         let inserted = self.insert_with_repeats(&tx, &batch.rows).await?;
         drop(turn);
         let copy_seconds = copy_started.elapsed().as_secs_f64();
+        tracing::Span::current().record("staged", inserted.staged);
 
-        let mut dead: Vec<&DeadLetter> = batch.dead.iter().collect();
-        let poisoned: Vec<DeadLetter> = inserted
-            .poisoned
-            .iter()
-            .map(|(row, detail)| {
-                tracing::warn!(
-                    partition = row.partition,
-                    offset = row.offset,
-                    event_id = %row.event.event_id,
-                    error = %detail,
-                    "record refused by Postgres: dead-lettered"
-                );
-                DeadLetter {
-                    partition: row.partition,
-                    offset: row.offset,
-                    payload: row.payload.clone(),
-                    reason: Reason::RejectedByDatabase,
-                    detail: detail.clone(),
-                    organization_id: Some(row.event.organization_id.0),
-                }
-            })
-            .collect();
-        dead.extend(poisoned.iter());
-        let dead_started = Instant::now();
+        let refused = refused_letters(&inserted);
+        let dead: Vec<&DeadLetter> = batch.dead.iter().chain(&refused).collect();
         self.write_dead_letters(&tx, &dead).await?;
-
-        let stored = &inserted.stored;
-        let counters_started = Instant::now();
         // Partitions have one owner at a time, so no two concurrent batches share their
         // lowest one: as the counters' shard it keeps writers off each other's rows
         // while a batch's counters stay one row per key, however many partitions it has.
         let shard = batch.ranges.keys().next().copied().unwrap_or_default();
-        self.write_counters(&tx, stored, shard).await?;
-        let sketches_started = Instant::now();
-        write_sketches(&tx, stored).await?;
-        let commit_started = Instant::now();
-        tx.commit().await?;
-        // Where a batch's time goes, for tuning: TALLY_LOG=ingest::writer=debug.
-        tracing::debug!(
-            rows = batch.rows.len(),
-            partitions = batch.ranges.len(),
-            // How far apart in time the batch's events are (10th to 90th percentile):
-            // the wider, the more of the indexes one COPY touches.
-            span_s = time_span(&batch.rows).num_seconds(),
-            staged = inserted.staged,
-            offsets_ms = (copy_started - begun).as_secs_f64() * 1e3,
-            copy_ms = copy_seconds * 1e3,
-            dead_letters_ms = (counters_started - dead_started).as_secs_f64() * 1e3,
-            counters_ms = (sketches_started - counters_started).as_secs_f64() * 1e3,
-            sketches_ms = (commit_started - sketches_started).as_secs_f64() * 1e3,
-            commit_ms = commit_started.elapsed().as_secs_f64() * 1e3,
-            "batch stages"
-        );
+        self.write_counters(&tx, &inserted.stored, shard).await?;
+        write_sketches(&tx, &inserted.stored).await?;
+        commit(tx).await?;
 
-        let mut by_reason: BTreeMap<Reason, u64> = BTreeMap::new();
-        for d in &dead {
-            *by_reason.entry(d.reason).or_default() += 1;
-        }
-        let stored_n = stored.len() as u64;
-        let outcome = Outcome {
-            stored: stored_n,
-            // Every row neither stored nor refused repeats a stored event: one stored
-            // by this batch or by an earlier one.
-            duplicates: (batch.rows.len() - inserted.stored.len() - inserted.poisoned.len()) as u64,
-            dead: by_reason,
-            committed: batch.ranges.iter().map(|(p, r)| (*p, r.to)).collect(),
-            fenced: Vec::new(),
-        };
+        let outcome = Outcome::of(batch, &inserted, &dead);
         crate::metrics::global().batch_committed(&outcome, batch.len(), copy_seconds);
         Ok(Attempt::Committed(outcome))
+    }
+
+    /// Moves every partition's position from where the batch starts to where it ends,
+    /// first thing in the transaction: a zombie and the partition's new owner serialise
+    /// on this row lock before either touches anything else, and the loser sees zero
+    /// rows. Returns the partitions whose position had moved (fenced).
+    #[tracing::instrument(level = "debug", skip_all)]
+    async fn move_offsets(
+        &self,
+        tx: &Transaction<'_>,
+        batch: &Batch,
+    ) -> Result<Vec<i32>, tokio_postgres::Error> {
+        let cas = tx
+            .prepare_cached(include_str!("writer/cas_offset.sql"))
+            .await?;
+        let mut fenced = Vec::new();
+        for (partition, range) in &batch.ranges {
+            let n = tx
+                .execute(&cas, &[&self.topic, partition, &range.to, &range.from])
+                .await?;
+            if n == 0 {
+                fenced.push(*partition);
+            }
+        }
+        Ok(fenced)
     }
 
     /// Stores the first copy of every event in `rows` (sorted by [`Batch::sort_rows`]),
     /// and reports the others as repeats by leaving them out. A copy Postgres refuses
     /// shadows nothing: the next copy of the same event gets a try of its own, so a
     /// record's fate does not depend on a twin that happened to share its batch.
+    #[tracing::instrument(level = "debug", skip_all)]
     async fn insert_with_repeats<'r>(
         &self,
         tx: &Transaction<'_>,
@@ -432,6 +404,7 @@ impl Writer {
         writer.finish().await
     }
 
+    #[tracing::instrument(level = "debug", skip_all)]
     async fn write_dead_letters(
         &self,
         tx: &Transaction<'_>,
@@ -465,6 +438,7 @@ impl Writer {
         Ok(())
     }
 
+    #[tracing::instrument(level = "debug", skip_all)]
     async fn write_counters(
         &self,
         tx: &Transaction<'_>,
@@ -511,6 +485,56 @@ impl Writer {
     }
 }
 
+/// Commits the batch's transaction (a span of its own: the commit waits for the WAL).
+#[tracing::instrument(level = "debug", skip_all)]
+async fn commit(tx: Transaction<'_>) -> Result<(), tokio_postgres::Error> {
+    tx.commit().await
+}
+
+/// The dead letters of the rows Postgres refused.
+fn refused_letters(inserted: &Inserted<'_>) -> Vec<DeadLetter> {
+    inserted
+        .poisoned
+        .iter()
+        .map(|(row, detail)| {
+            tracing::warn!(
+                partition = row.partition,
+                offset = row.offset,
+                event_id = %row.event.event_id,
+                error = %detail,
+                "record refused by Postgres: dead-lettered"
+            );
+            DeadLetter {
+                partition: row.partition,
+                offset: row.offset,
+                payload: row.payload.clone(),
+                reason: Reason::RejectedByDatabase,
+                detail: detail.clone(),
+                organization_id: Some(row.event.organization_id.0),
+            }
+        })
+        .collect()
+}
+
+impl Outcome {
+    /// What `batch` did once committed, with `inserted` and `dead` as written.
+    fn of(batch: &Batch, inserted: &Inserted<'_>, dead: &[&DeadLetter]) -> Outcome {
+        let mut by_reason: BTreeMap<Reason, u64> = BTreeMap::new();
+        for d in dead {
+            *by_reason.entry(d.reason).or_default() += 1;
+        }
+        Outcome {
+            stored: inserted.stored.len() as u64,
+            // Every row neither stored nor refused repeats a stored event: one stored
+            // by this batch or by an earlier one.
+            duplicates: (batch.rows.len() - inserted.stored.len() - inserted.poisoned.len()) as u64,
+            dead: by_reason,
+            committed: batch.ranges.iter().map(|(p, r)| (*p, r.to)).collect(),
+            fenced: Vec::new(),
+        }
+    }
+}
+
 /// The time between the 10th and the 90th percentile of `rows`' event times, so that a
 /// few late events do not set it.
 fn time_span(rows: &[Row]) -> chrono::TimeDelta {
@@ -524,6 +548,7 @@ fn time_span(rows: &[Row]) -> chrono::TimeDelta {
 
 /// Stores the unique-contact sketches of the batch's stored events, one fragment per
 /// day, for the aggregator to merge into week, month and lifetime estimates.
+#[tracing::instrument(level = "debug", skip_all)]
 async fn write_sketches(
     tx: &Transaction<'_>,
     stored: &[&Row],

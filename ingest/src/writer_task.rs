@@ -253,6 +253,7 @@ impl WriterTask {
 
 /// Checks organizations and campaigns, then writes `batch` with retries; `None` if it
 /// gave up at the end of a stop without committing anything.
+#[tracing::instrument(level = "debug", name = "write", skip(shared, batch))]
 async fn commit(shared: Shared, mut batch: Batch, writer: usize) -> Option<Outcome> {
     if batch.has_rows() {
         let mut snapshot = shared.catalog.snapshot();
@@ -281,7 +282,6 @@ async fn commit(shared: Shared, mut batch: Batch, writer: usize) -> Option<Outco
 
     let mut give_up = shared.give_up.clone();
     let mut backoff = Backoff::new();
-    let started = std::time::Instant::now();
     loop {
         // Abandoning a write mid-transaction is safe: an open transaction rolls back,
         // and one whose COMMIT went through moved its positions in Postgres, where the
@@ -291,14 +291,7 @@ async fn commit(shared: Shared, mut batch: Batch, writer: usize) -> Option<Outco
             () = given_up(&mut give_up) => break,
         };
         match written {
-            Ok(outcome) => {
-                tracing::debug!(
-                    writer,
-                    write_ms = started.elapsed().as_secs_f64() * 1e3,
-                    "batch written"
-                );
-                return Some(outcome);
-            }
+            Ok(outcome) => return Some(outcome),
             Err(e) => {
                 crate::metrics::global().batch("retried");
                 let wait = backoff.next_delay();

@@ -1,12 +1,12 @@
 //! One run of a job: lock, check the slot, record, run, record the outcome, unlock.
 
 use std::panic::AssertUnwindSafe;
-use std::time::Instant;
 
 use chrono::{DateTime, Utc};
 use deadpool_postgres::Pool;
 use futures::FutureExt;
 use schema::{AdvisoryLock, JobStatus};
+use tracing::instrument;
 
 use crate::{Job, JobContext, SchedulerError};
 
@@ -98,14 +98,27 @@ async fn run_locked(
         .await?
         .get(0);
     tracing::info!(job = name, run_id, ?slot, %arguments, "job started");
-    let started = Instant::now();
+    run_and_record(pool, lock, job, run_id, now, arguments).await
+}
+
+/// Runs the job and records its outcome in job_runs: a failure or a panic of the job is
+/// an outcome to record, not an error of the scheduler.
+#[instrument(skip_all, fields(job = job.name(), run_id))]
+async fn run_and_record(
+    pool: &Pool,
+    lock: &tokio_postgres::Client,
+    job: &dyn Job,
+    run_id: i64,
+    now: DateTime<Utc>,
+    arguments: &serde_json::Value,
+) -> Result<RunOutcome, SchedulerError> {
+    let name = job.name();
     let ctx = JobContext {
         pool,
         now,
         arguments,
     };
     let result = AssertUnwindSafe(job.run(ctx)).catch_unwind().await;
-    let elapsed_ms = started.elapsed().as_millis() as u64;
     let (status, rows, error) = match result {
         Ok(Ok(rows)) => (JobStatus::Succeeded, Some(rows), None),
         Ok(Err(e)) => (JobStatus::Failed, None, Some(error_chain(e.as_ref()))),
@@ -119,12 +132,12 @@ async fn run_locked(
     .await?;
     Ok(match (rows, error) {
         (Some(rows), _) => {
-            tracing::info!(job = name, run_id, rows, elapsed_ms, "job succeeded");
+            tracing::info!(job = name, run_id, rows, "job succeeded");
             RunOutcome::Succeeded { run_id, rows }
         }
         (None, error) => {
             let error = error.unwrap_or_default();
-            tracing::error!(job = name, run_id, elapsed_ms, error = %error, "job failed");
+            tracing::error!(job = name, run_id, error = %error, "job failed");
             RunOutcome::Failed { run_id, error }
         }
     })

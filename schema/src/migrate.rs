@@ -5,10 +5,9 @@
 //! Written here rather than taken from refinery because tally needs down migrations
 //! (`tally migrate down --to N` is the rollback procedure) and refinery has none.
 
-use std::time::Instant;
-
 use sha2::{Digest, Sha256};
 use tokio_postgres::Client;
+use tracing::instrument;
 
 use crate::describe_pg_error;
 
@@ -295,12 +294,12 @@ enum Direction {
 }
 
 /// Runs one migration file and its bookkeeping in one transaction.
+#[instrument(skip_all, fields(version = m.version, direction = ?direction))]
 async fn step(
     client: &mut Client,
     m: &Migration,
     direction: Direction,
 ) -> Result<(), MigrateError> {
-    let started = Instant::now();
     let (file, sql) = match direction {
         Direction::Up => (m.up_file(), m.up),
         Direction::Down => (m.down_file(), m.down),
@@ -334,7 +333,6 @@ async fn step(
         version = m.version,
         file = %file,
         direction = ?direction,
-        elapsed_ms = started.elapsed().as_millis() as u64,
         "migration step done"
     );
     Ok(())

@@ -9,7 +9,7 @@ use std::time::{Duration, Instant};
 use aggregator::Finality;
 use anyhow::Context as _;
 use chrono::{Days, Utc};
-use ingest::{Ingest, IngestConfig};
+use ingest::{Ingest, IngestConfig, Summary};
 use localpg::{Cluster, ClusterOptions};
 use schema::Migrator;
 use simulate::{EmbeddedKafka, SimulationPlan};
@@ -64,7 +64,27 @@ async fn connect(cluster: &Cluster, database: &str) -> anyhow::Result<Client> {
     Ok(client)
 }
 
+/// The demo itself: a database, a Kafka, a simulated stream ingested, then the
+/// aggregation and the funnels it feeds.
 async fn pipeline(cluster: &Cluster, args: &DemoArgs) -> anyhow::Result<()> {
+    let mut client = create_database(cluster, args).await?;
+    let kafka = EmbeddedKafka::start(1)?;
+    let partitions = i32::from(args.writer.writers) * 4;
+    kafka.create_topic(TOPIC, partitions)?;
+    println!(
+        "kafka: in-process cluster at {}, topic {TOPIC} with {partitions} partitions",
+        kafka.bootstrap_servers()
+    );
+    let plan = seed(&client, args).await?;
+    let (summary, seconds) = ingest_stream(cluster, args, &kafka, partitions, &plan).await?;
+    print_summary(&summary, args.events, seconds);
+    print_event_types(&client).await?;
+    aggregate(&mut client).await?;
+    print_funnels(&client).await
+}
+
+/// Creates and migrates the demo database and premakes its partitions.
+async fn create_database(cluster: &Cluster, args: &DemoArgs) -> anyhow::Result<Client> {
     connect(cluster, "postgres")
         .await?
         .batch_execute(&format!("CREATE DATABASE {DATABASE}"))
@@ -83,15 +103,11 @@ async fn pipeline(cluster: &Cluster, args: &DemoArgs) -> anyhow::Result<()> {
         "schema: {} migrations applied, {premade} day partitions premade",
         applied.len()
     );
+    Ok(client)
+}
 
-    let kafka = EmbeddedKafka::start(1)?;
-    let partitions = i32::from(args.writer.writers) * 4;
-    kafka.create_topic(TOPIC, partitions)?;
-    println!(
-        "kafka: in-process cluster at {}, topic {TOPIC} with {partitions} partitions",
-        kafka.bootstrap_servers()
-    );
-
+/// The simulation's plan (seven days up to today), with its tenants seeded.
+async fn seed(client: &Client, args: &DemoArgs) -> anyhow::Result<SimulationPlan> {
     let today = Utc::now().date_naive();
     let mut plan = SimulationPlan::new(
         today.checked_sub_days(Days::new(6)).unwrap_or(today),
@@ -102,12 +118,23 @@ async fn pipeline(cluster: &Cluster, args: &DemoArgs) -> anyhow::Result<()> {
     plan.organizations = 3;
     plan.campaigns_per_organization = 4;
     plan.contacts_per_organization = 50_000;
-    let seeded = simulate::seed_database(&client, &plan).await?;
+    let seeded = simulate::seed_database(client, &plan).await?;
     println!(
         "simulating {} records over 7 days: {} organizations, {} campaigns, {} contacts; ~1% duplicates, ~0.5% malformed",
         args.events, seeded.organizations, seeded.campaigns, seeded.contacts
     );
+    Ok(plan)
+}
 
+/// Produces the plan's records while the ingest runs, with a progress bar, until every
+/// record is committed; returns the ingest's summary and the seconds it took.
+async fn ingest_stream(
+    cluster: &Cluster,
+    args: &DemoArgs,
+    kafka: &EmbeddedKafka,
+    partitions: i32,
+    plan: &SimulationPlan,
+) -> anyhow::Result<(Summary, f64)> {
     let mut config = IngestConfig::new(
         &kafka.bootstrap_servers(),
         TOPIC,
@@ -125,9 +152,7 @@ async fn pipeline(cluster: &Cluster, args: &DemoArgs) -> anyhow::Result<()> {
     // committed: the in-process broker keeps only about 5 MB per partition.
     let window = partitions as u64 * 6_000;
     let watched = totals.clone();
-    let records = simulate::throttled(simulate::generate(&plan)?, window, move || {
-        watched.offsets()
-    });
+    let records = simulate::throttled(simulate::generate(plan)?, window, move || watched.offsets());
     let producer = {
         let brokers = kafka.bootstrap_servers();
         tokio::spawn(async move { simulate::produce(&brokers, TOPIC, records, |_| {}).await })
@@ -154,9 +179,11 @@ async fn pipeline(cluster: &Cluster, args: &DemoArgs) -> anyhow::Result<()> {
     }
     let seconds = started.elapsed().as_secs_f64();
     bar.finish_and_clear();
-    let sent = args.events;
-    let summary = ingest.stop().await;
+    Ok((ingest.stop().await, seconds))
+}
 
+/// What became of the records.
+fn print_summary(summary: &Summary, sent: u64, seconds: f64) {
     println!();
     println!(
         "simulated and ingested {sent} records in {seconds:.1}s: {:.0} records/s",
@@ -169,6 +196,10 @@ async fn pipeline(cluster: &Cluster, args: &DemoArgs) -> anyhow::Result<()> {
     for (reason, n) in &summary.dead_letters {
         println!("    {reason:<22} {n:>8}");
     }
+}
+
+/// The stored events by type.
+async fn print_event_types(client: &Client) -> anyhow::Result<()> {
     println!();
     println!("events per type:");
     for row in client
@@ -179,25 +210,34 @@ async fn pipeline(cluster: &Cluster, args: &DemoArgs) -> anyhow::Result<()> {
         let n: i64 = row.get("events");
         println!("  {kind:<14} {n:>10}");
     }
+    Ok(())
+}
 
+/// Runs the nightly aggregation now and says what it wrote.
+async fn aggregate(client: &mut Client) -> anyhow::Result<()> {
     let started = Instant::now();
-    let report = aggregator::aggregate(&mut client, Utc::now(), Finality::default()).await?;
+    let report = aggregator::aggregate(client, Utc::now(), Finality::default()).await?;
+    let finals: i64 = client
+        .query_one(
+            "SELECT count(*) FROM event_aggregations WHERE is_final",
+            &[],
+        )
+        .await?
+        .get(0);
     println!();
     println!(
-        "aggregated {} campaign days over {} days in {:.1}s: {} rows ({} final), {} week/month/lifetime unique-contact rows",
+        "aggregated {} campaign days over {} days in {:.1}s: {} rows ({finals} final), {} week/month/lifetime unique-contact rows",
         report.campaign_days,
         report.days,
         started.elapsed().as_secs_f64(),
         report.rows,
-        client
-            .query_one(
-                "SELECT count(*) FROM event_aggregations WHERE is_final",
-                &[]
-            )
-            .await?
-            .get::<_, i64>(0),
         report.unique_rows
     );
+    Ok(())
+}
+
+/// The top campaigns' funnels from the dashboards' view.
+async fn print_funnels(client: &Client) -> anyhow::Result<()> {
     println!();
     println!(
         "top campaigns' funnels (campaign_funnel view; openers: distinct contacts who opened, estimated)"

@@ -9,9 +9,7 @@ use crate::cli::IngestArgs;
 pub async fn run(args: IngestArgs) -> anyhow::Result<()> {
     let config = config(&args)?;
     let mut shutdown = crate::shutdown::Shutdown::listen()?;
-    let ingest = ingest::Ingest::start(config).await?;
-    shutdown.received().await;
-    let summary = ingest.stop().await;
+    let summary = ingest::run(config, shutdown.received()).await?;
     println!(
         "stopped: {} stored, {} duplicates dropped, {} dead letters in {:.1}s",
         summary.stored,

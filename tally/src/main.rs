@@ -22,6 +22,9 @@ fn main() -> std::process::ExitCode {
             cli.log.filter_for(&cli.command),
         ))
         .with_writer(std::io::stderr)
+        // A span's close line gives its duration: the timings of debug spans (a
+        // batch's stages) and of info ones (a job run).
+        .with_span_events(tracing_subscriber::fmt::format::FmtSpan::CLOSE)
         .init();
     let runtime = match tokio::runtime::Builder::new_multi_thread()
         .enable_all()

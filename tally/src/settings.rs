@@ -231,15 +231,15 @@ pub struct LimitArgs {
 
 impl LimitArgs {
     /// The decoder's limits.
-    pub fn limits(&self) -> anyhow::Result<ingest::decode::Limits> {
+    pub fn limits(&self) -> anyhow::Result<ingest::Limits> {
         let delta = |d: Duration, name: &str| {
             chrono::TimeDelta::from_std(d).with_context(|| format!("{name} is too large"))
         };
-        Ok(ingest::decode::Limits {
+        Ok(ingest::Limits {
             max_age: delta(self.max_event_age, "--max-event-age")?,
             max_ahead: delta(self.max_event_ahead, "--max-event-ahead")?,
             max_event_data_bytes: self.max_event_data_bytes,
-            ..ingest::decode::Limits::default()
+            ..ingest::Limits::default()
         })
     }
 }

@@ -13,6 +13,7 @@ use parquet::file::properties::WriterProperties;
 use parquet::schema::types::ColumnPath;
 use tokio::sync::mpsc;
 use tokio_postgres::{Client, IsolationLevel};
+use tracing::instrument;
 
 use super::pgbinary::CopyReader;
 use super::rows::{BatchBuilder, COLUMNS, Checksum, schema};
@@ -186,6 +187,7 @@ pub(super) async fn scan(
 }
 
 /// Writes `table` as one Parquet object at `key`, replacing any object there.
+#[instrument(skip_all, fields(table, key))]
 pub(super) async fn export(
     client: &mut Client,
     table: &str,

@@ -1,11 +1,10 @@
 //! Restore: archived days back into their partitions, for audits and GDPR exports.
 
-use std::time::Instant;
-
 use chrono::NaiveDate;
 use futures::{StreamExt, pin_mut};
-use tokio_postgres::Client;
 use tokio_postgres::binary_copy::BinaryCopyInWriter;
+use tokio_postgres::{Client, Transaction};
+use tracing::instrument;
 
 use super::manifest::{self, ManifestEntry};
 use super::rows::{COPY_TYPES, Checksum, Columns, Micros};
@@ -85,23 +84,16 @@ async fn run(
             })
         };
         tell(0);
-        let started = Instant::now();
         let inserted = restore_day(client, store, entry, &table, &mut tell).await?;
-        tracing::info!(
-            day = %entry.day,
-            table,
-            key = entry.key,
-            rows = entry.rows,
-            inserted,
-            elapsed_ms = started.elapsed().as_millis() as u64,
-            "day restored"
-        );
         report.days_restored += 1;
         report.rows_restored += inserted;
     }
     Ok(report)
 }
 
+/// Loads one archived day in one transaction, which commits only when the object
+/// holds what the manifest recorded.
+#[instrument(skip_all, fields(day = %entry.day, table))]
 async fn restore_day(
     client: &mut Client,
     store: &ArchiveStore,
@@ -118,6 +110,47 @@ async fn restore_day(
     // next archive run drops it.
     schema::ensure_day_partition(&*client, entry.day).await?;
     let tx = client.transaction().await?;
+    let found = stage(&tx, store, entry, progress).await?;
+    if found != expected {
+        return Err(ArchiveError::ObjectMismatch {
+            day: entry.day,
+            key: key.clone(),
+            against: "the manifest",
+            found_rows: found.rows,
+            found_checksum: found.hex(),
+            expected_rows: expected.rows,
+            expected_checksum: expected.hex(),
+        });
+    }
+    let inserted = tx
+        .execute(
+            &include_str!("sql/restore_insert.sql").replace("{table}", &format!("\"{table}\"")),
+            &[],
+        )
+        .await?;
+    tx.execute(include_str!("sql/manifest_restored.sql"), &[&entry.day])
+        .await?;
+    tx.commit().await?;
+    tracing::info!(
+        day = %entry.day,
+        table,
+        key = entry.key,
+        rows = entry.rows,
+        inserted,
+        "day restored"
+    );
+    Ok(inserted)
+}
+
+/// Copies the object's rows into the staging table and returns what they add up to, so
+/// nothing reaches the partition before the object is known whole.
+async fn stage(
+    tx: &Transaction<'_>,
+    store: &ArchiveStore,
+    entry: &ManifestEntry,
+    progress: &mut (dyn FnMut(u64) + Send),
+) -> Result<Checksum, ArchiveError> {
+    let key = &entry.key;
     tx.batch_execute(include_str!("sql/restore_stage.sql"))
         .await?;
     let sink = tx
@@ -155,25 +188,5 @@ async fn restore_day(
         progress(found.rows);
     }
     writer.finish().await?;
-    if found != expected {
-        return Err(ArchiveError::ObjectMismatch {
-            day: entry.day,
-            key: key.clone(),
-            against: "the manifest",
-            found_rows: found.rows,
-            found_checksum: found.hex(),
-            expected_rows: expected.rows,
-            expected_checksum: expected.hex(),
-        });
-    }
-    let inserted = tx
-        .execute(
-            &include_str!("sql/restore_insert.sql").replace("{table}", &format!("\"{table}\"")),
-            &[],
-        )
-        .await?;
-    tx.execute(include_str!("sql/manifest_restored.sql"), &[&entry.day])
-        .await?;
-    tx.commit().await?;
-    Ok(inserted)
+    Ok(found)
 }

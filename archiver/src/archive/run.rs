@@ -1,9 +1,8 @@
 //! The archive run: which partitions, and the steps of each day.
 
-use std::time::Instant;
-
 use chrono::{DateTime, NaiveDate, Utc};
 use tokio_postgres::Client;
+use tracing::instrument;
 
 use super::detach::{Attachment, Dropped, detach, drop_verified};
 use super::manifest::{self, ManifestEntry};
@@ -159,6 +158,9 @@ async fn candidates(client: &Client, line: NaiveDate) -> Result<Vec<Candidate>, 
     Ok(out)
 }
 
+/// Archives one day: proves an object holds its partition, then detaches and drops the
+/// partition, and proves it again when it changed before the drop.
+#[instrument(skip_all, fields(day = %c.day, table = c.table))]
 async fn archive_day(
     client: &mut Client,
     store: &ArchiveStore,
@@ -167,32 +169,10 @@ async fn archive_day(
     progress: &mut (dyn FnMut(Stage, u64) + Send),
     report: &mut ArchiveReport,
 ) -> Result<(), ArchiveError> {
-    let started = Instant::now();
     let mut entry = manifest::get(client, c.day).await?;
     let mut attachment = c.attachment;
     for _ in 0..ATTEMPTS {
-        let proven = entry.as_ref().and_then(|e| {
-            e.verified_snapshot
-                .clone()
-                .filter(|_| e.database_copy_whole())
-                .map(|verified_snapshot| Ready {
-                    rows: e.rows,
-                    verified_snapshot,
-                })
-        });
-        let ready = match (proven, &entry) {
-            (Some(ready), Some(e)) => {
-                // An interrupted run recorded the day: the object was verified then, but
-                // read it again before the only database copy goes.
-                reverify(store, c.day, e, progress).await?;
-                ready
-            }
-            (None, Some(e)) => compare(client, store, policy, c, e, progress, report).await?,
-            (_, None) => {
-                let key = object_key(c.day);
-                archive_new(client, store, policy, c, &key, progress, report).await?
-            }
-        };
+        let ready = prove(client, store, policy, c, entry.as_ref(), progress, report).await?;
         progress(Stage::Dropping, 0);
         detach(client, &c.table, attachment).await?;
         attachment = Attachment::Detached;
@@ -213,7 +193,6 @@ async fn archive_day(
                     day = %c.day,
                     table = c.table,
                     rows = ready.rows,
-                    elapsed_ms = started.elapsed().as_millis() as u64,
                     "partition archived and dropped"
                 );
                 return policy.stop(ArchiveStep::Dropped, c.day);
@@ -234,6 +213,41 @@ async fn archive_day(
     })
 }
 
+/// Makes an object hold exactly the partition's rows before the only database copy
+/// goes: read back, compared, or exported, as the manifest `entry` calls for.
+async fn prove(
+    client: &mut Client,
+    store: &ArchiveStore,
+    policy: &ArchivePolicy,
+    c: &Candidate,
+    entry: Option<&ManifestEntry>,
+    progress: &mut (dyn FnMut(Stage, u64) + Send),
+    report: &mut ArchiveReport,
+) -> Result<Ready, ArchiveError> {
+    let proven = entry.and_then(|e| {
+        e.verified_snapshot
+            .clone()
+            .filter(|_| e.database_copy_whole())
+            .map(|verified_snapshot| Ready {
+                rows: e.rows,
+                verified_snapshot,
+            })
+    });
+    match (proven, entry) {
+        (Some(ready), Some(e)) => {
+            // An interrupted run recorded the day: the object was verified then, but
+            // read it again before the only database copy goes.
+            reverify(store, c.day, e, progress).await?;
+            Ok(ready)
+        }
+        (None, Some(e)) => compare(client, store, policy, c, e, progress, report).await,
+        (_, None) => {
+            let key = object_key(c.day);
+            archive_new(client, store, policy, c, &key, progress, report).await
+        }
+    }
+}
+
 /// Reads the object of `entry` back and fails unless it matches the manifest.
 async fn reverify(
     store: &ArchiveStore,
@@ -249,6 +263,7 @@ async fn reverify(
 }
 
 /// Exports the partition to `key`, reads the object back, and records the manifest row.
+#[instrument(skip_all, fields(key))]
 async fn archive_new(
     client: &mut Client,
     store: &ArchiveStore,
@@ -258,12 +273,10 @@ async fn archive_new(
     progress: &mut (dyn FnMut(Stage, u64) + Send),
     report: &mut ArchiveReport,
 ) -> Result<Ready, ArchiveError> {
-    let started = Instant::now();
     progress(Stage::Exporting, 0);
     let written = export::export(client, &c.table, store, key, progress).await?;
     report.days_exported += 1;
     report.bytes_written += written.bytes;
-    let exported_ms = started.elapsed().as_millis() as u64;
     policy.stop(ArchiveStep::Uploaded, c.day)?;
     progress(Stage::Verifying, 0);
     let checksum = written.scan.checksum;
@@ -284,8 +297,6 @@ async fn archive_new(
         rows = checksum.rows,
         bytes = written.bytes,
         checksum = checksum.hex(),
-        exported_ms,
-        verified_ms = started.elapsed().as_millis() as u64 - exported_ms,
         "day exported and verified"
     );
     policy.stop(ArchiveStep::Recorded, c.day)?;

@@ -9,6 +9,7 @@ use parquet::arrow::arrow_reader::{ArrowReaderMetadata, ArrowReaderOptions};
 use parquet::errors::ParquetError;
 use tokio::sync::mpsc;
 use tokio::task::JoinSet;
+use tracing::instrument;
 
 use super::rows::Checksum;
 use super::store::ArchiveStore;
@@ -112,6 +113,7 @@ pub(super) async fn read_back(
 
 /// Reads the object back and fails with `ObjectMismatch` unless it holds exactly
 /// `expected`.
+#[instrument(skip_all, fields(key))]
 pub(super) async fn verify(
     store: &ArchiveStore,
     day: NaiveDate,

@@ -6,7 +6,7 @@
 // A panic in a test is a failed assertion with its message.
 #![allow(clippy::unwrap_used)]
 
-mod common;
+use crate::common;
 
 use common::app_tx;
 use schema::{APP_ROLE, OrganizationId, begin_tenant};
@@ -30,7 +30,7 @@ const PIPELINE_TABLES: &[&str] = &[
 /// Global reference data the application role may only read.
 const REFERENCE_TABLES: &[&str] = &["permissions"];
 
-const FIXTURE: &str = include_str!("fixtures/two_tenants.sql");
+const FIXTURE: &str = include_str!("../fixtures/two_tenants.sql");
 
 #[derive(Debug)]
 struct Table {

@@ -15,7 +15,7 @@ use simulate::{
 };
 use testkit::TestDb;
 
-mod common;
+use crate::common;
 
 use common::{Guard, committed, wait_committed};
 
@@ -39,6 +39,7 @@ fn status_kb(pid: u32, field: &str) -> u64 {
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn a_backlog_while_postgres_is_blocked_keeps_memory_bounded_and_loses_nothing() {
+    let _turn = common::HEAVY.lock().await;
     let db = TestDb::migrated().await;
     let kafka = EmbeddedKafka::start(1).unwrap();
     let topic = "backlog";

@@ -10,6 +10,11 @@ use nix::sys::signal::{Signal, kill};
 use nix::unistd::Pid;
 use testkit::TestDb;
 
+/// Taken by the tests that drive the ingest binary through long streams, kills and
+/// outages, so that they run one at a time: they bound stalls, stop times and memory,
+/// which a neighbour's load on a small machine would skew.
+pub static HEAVY: tokio::sync::Mutex<()> = tokio::sync::Mutex::const_new(());
+
 /// Stops the process if the test ends before it does: a process left behind would hold
 /// the test run's output open and hang it.
 pub struct Guard {

@@ -15,8 +15,8 @@ use std::collections::HashMap;
 use std::time::{Duration, Instant};
 
 use chrono::{DateTime, NaiveDate, SecondsFormat, TimeDelta, Utc};
-use ingest::decode::{Limits, decode};
 use ingest::{Ingest, IngestConfig};
+use ingest::{Limits, decode};
 use rand::{Rng, SeedableRng};
 use rand_chacha::ChaCha8Rng;
 use schema::DeadLetterReason as Reason;

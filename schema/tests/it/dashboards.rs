@@ -5,14 +5,14 @@
 // A panic in a test is a failed assertion with its message.
 #![allow(clippy::unwrap_used)]
 
-mod common;
+use crate::common;
 
 use common::app_tx;
 use schema::{APP_ROLE, Migrator};
 use testkit::TestDb;
 use tokio_postgres::{Client, GenericClient, NoTls};
 
-const DOC: &str = include_str!("../../docs/dashboards.md");
+const DOC: &str = include_str!("../../../docs/dashboards.md");
 
 /// Organization 1, campaign 11 ("Acme November"):
 /// - 2026-11-17: no aggregation row, only late CLICKs (a type first seen after finality);

@@ -12,7 +12,7 @@ use std::time::Duration;
 use nix::sys::signal::Signal;
 use testkit::TestDb;
 
-mod common;
+use crate::common;
 
 const TALLY: &str = env!("CARGO_BIN_EXE_tally");
 

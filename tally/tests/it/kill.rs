@@ -16,7 +16,7 @@ use simulate::{
 };
 use testkit::TestDb;
 
-mod common;
+use crate::common;
 
 use common::{Guard, committed, wait_committed};
 
@@ -42,6 +42,7 @@ fn start_ingest(brokers: &str, topic: &str, database_url: &str) -> Guard {
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn sigkill_five_times_mid_stream_then_exactly_the_expected_rows() {
+    let _turn = common::HEAVY.lock().await;
     let db = TestDb::migrated().await;
     let kafka = EmbeddedKafka::start(1).unwrap();
     let topic = format!("events-{}", uuid::Uuid::new_v4().simple());

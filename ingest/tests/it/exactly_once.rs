@@ -312,6 +312,7 @@ async fn metrics_and_health_are_served_while_ingesting() {
         "tally_ingest_batch_records_bucket",
         "tally_ingest_copy_seconds_bucket",
         "tally_ingest_records_consumed_total",
+        "tally_ingest_offsets_skipped_total",
     ] {
         assert!(metrics.contains(name), "{name} missing from:\n{metrics}");
     }

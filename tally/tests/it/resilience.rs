@@ -29,7 +29,7 @@ use simulate::{
 use tokio::task::JoinHandle;
 use tokio_postgres::{Client, NoTls};
 
-mod common;
+use crate::common;
 
 use common::{Guard, exit_within};
 
@@ -46,9 +46,6 @@ const CATCH_UP: Duration = Duration::from_secs(120);
 /// How long a healthy ingest may take to stop after SIGTERM.
 const STOP: Duration = Duration::from_secs(60);
 
-/// Serialises the tests of this file.
-static SERIAL: tokio::sync::Mutex<()> = tokio::sync::Mutex::const_new(());
-
 /// One test's turn: it holds the others off and reports the test's wall time, from
 /// when its turn came, when it ends, failed or not.
 struct Turn {
@@ -59,7 +56,7 @@ struct Turn {
 
 impl Turn {
     async fn take(test: &'static str) -> Turn {
-        let serial = SERIAL.lock().await;
+        let serial = common::HEAVY.lock().await;
         Turn {
             _serial: serial,
             test,

@@ -3,7 +3,7 @@
 use std::time::Duration;
 
 use deadpool_postgres::{Manager, ManagerConfig, Pool, RecyclingMethod};
-use ingest::catalog::{Catalog, CatalogError};
+use ingest::{Catalog, CatalogError};
 use schema::DeadLetterReason as Reason;
 use testkit::TestDb;
 use tokio_postgres::{Client, NoTls};

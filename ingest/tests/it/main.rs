@@ -1,0 +1,10 @@
+//! The ingest's integration tests: the catalog, exactly-once through the in-process
+//! Kafka, and hostile input. One binary, so rdkafka and the test cluster are linked and
+//! started once.
+
+// A panic in a test is a failed assertion with its message.
+#![allow(clippy::unwrap_used)]
+
+mod catalog;
+mod exactly_once;
+mod hostile;

@@ -1,0 +1,11 @@
+//! The real `tally` binary: its commands, SIGKILLs mid-stream, backpressure, and the
+//! failures of what it depends on.
+
+// A panic in a test is a failed assertion with its message.
+#![allow(clippy::unwrap_used)]
+
+mod backpressure;
+mod cli;
+mod common;
+mod kill;
+mod resilience;
