@@ -15,12 +15,16 @@ mod error;
 mod partition;
 mod plan;
 mod rebuild;
+mod run;
 
-use chrono::{DateTime, NaiveDate, TimeDelta, Utc};
+use chrono::{DateTime, TimeDelta, Utc};
 use tokio_postgres::Client;
 
 pub use error::AnonymizeError;
-use partition::Rewrite;
+#[cfg(not(feature = "testsuite"))]
+use run::{AnonymizeMethod, anonymize_with};
+#[cfg(feature = "testsuite")]
+pub use run::{AnonymizeMethod, anonymize_with};
 
 /// The PII keys removed by default from `events.event_data` and `audit_logs.changes`.
 pub const DEFAULT_PII_KEYS: [&str; 7] = [
@@ -71,20 +75,6 @@ impl AnonymizePolicy {
     }
 }
 
-/// How a day partition that crossed the line whole is rewritten; the day the line falls
-/// in and late events are always updated in place.
-#[derive(Debug, Clone, Copy, Default, PartialEq, Eq)]
-pub enum AnonymizeMethod {
-    /// Rebuild when a quarter or more of the day's rows carry personal data, update in
-    /// place otherwise (the measured choice, docs/decisions.md).
-    #[default]
-    Auto,
-    /// Always UPDATE in place.
-    Update,
-    /// Always rebuild and swap (when any row carries personal data).
-    Rebuild,
-}
-
 /// What a run did.
 #[derive(Debug, Clone, Default, PartialEq, Eq)]
 pub struct AnonymizeReport {
@@ -115,53 +105,6 @@ pub async fn anonymize(
     policy: &AnonymizePolicy,
 ) -> Result<AnonymizeReport, AnonymizeError> {
     anonymize_with(client, now, policy, AnonymizeMethod::Auto).await
-}
-
-/// [`anonymize`] with the rewrite of whole days forced, to compare the methods.
-pub async fn anonymize_with(
-    client: &mut Client,
-    now: DateTime<Utc>,
-    policy: &AnonymizePolicy,
-    method: AnonymizeMethod,
-) -> Result<AnonymizeReport, AnonymizeError> {
-    policy.check()?;
-    let line = now.checked_sub_signed(policy.horizon).ok_or_else(|| {
-        AnonymizeError::Policy(format!(
-            "the horizon of {} days reaches before the calendar's start",
-            policy.horizon.num_days()
-        ))
-    })?;
-    refuse_row_security(client).await?;
-
-    let days: Vec<NaiveDate> = client
-        .query(include_str!("pending.sql"), &[&line, &policy.pii_keys])
-        .await?
-        .iter()
-        .map(|r| r.get(0))
-        .collect();
-    let mut report = AnonymizeReport::default();
-    for day in days {
-        let outcome = partition::anonymize_day(client, day, (now, line), policy, method)
-            .await
-            .map_err(|source| AnonymizeError::Partition {
-                partition: schema::DayPartition::of(day).name(),
-                day,
-                source,
-            })?;
-        let Some(done) = outcome else { continue };
-        report.partitions += u64::from(done.pass.advances);
-        report.late_partitions += u64::from(done.pass.late);
-        report.rebuilt += u64::from(done.method == Rewrite::Rebuild);
-        report.event_rows += done.rows;
-    }
-
-    if let Some(rows) = audit::anonymize_audit_logs(client, (now, line), &policy.pii_keys)
-        .await
-        .map_err(AnonymizeError::AuditLogs)?
-    {
-        report.audit_rows = rows;
-    }
-    Ok(report)
 }
 
 /// The owner is exempt from row-level security (enabled, not forced); any other role

@@ -35,7 +35,9 @@ pub use error::ArchiveError;
 pub use manifest::ManifestEntry;
 pub use restore::{RestoreReport, restore};
 pub use run::{ArchiveReport, archive};
-pub use store::{ArchiveStore, open_store, open_store_with_options};
+#[cfg(feature = "testsuite")]
+pub use store::open_store_with_options;
+pub use store::{ArchiveStore, open_store};
 
 use chrono::{DateTime, Months, NaiveDate, Utc};
 use tokio_postgres::Client;
@@ -49,7 +51,8 @@ pub struct ArchivePolicy {
     /// Test and fault-injection hook: the run returns `ArchiveError::Stopped` right
     /// after this step has been made durable for the first day that reaches it. Each
     /// step commits before the next starts, so this leaves the state a crash there
-    /// would. None in production.
+    /// would. Only with the `testsuite` feature.
+    #[cfg(feature = "testsuite")]
     pub stop_after: Option<ArchiveStep>,
 }
 
@@ -57,6 +60,7 @@ impl Default for ArchivePolicy {
     fn default() -> Self {
         ArchivePolicy {
             horizon: Months::new(24),
+            #[cfg(feature = "testsuite")]
             stop_after: None,
         }
     }
@@ -71,11 +75,19 @@ impl ArchivePolicy {
             .unwrap_or(NaiveDate::MIN)
     }
 
+    /// Stops the run here if the test hook asks for this step.
+    #[cfg(feature = "testsuite")]
     fn stop(&self, step: ArchiveStep, day: NaiveDate) -> Result<(), ArchiveError> {
         match self.stop_after {
             Some(s) if s == step => Err(ArchiveError::Stopped { step, day }),
             _ => Ok(()),
         }
+    }
+
+    /// Carries on: the fault-injection hook is a test build's.
+    #[cfg(not(feature = "testsuite"))]
+    fn stop(&self, _step: ArchiveStep, _day: NaiveDate) -> Result<(), ArchiveError> {
+        Ok(())
     }
 }
 

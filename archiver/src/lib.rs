@@ -4,6 +4,8 @@
 mod archive;
 
 pub use archive::{
-    ArchiveError, ArchivePolicy, ArchiveReport, ArchiveStep, ArchiveStore, ManifestEntry, Progress,
-    RestoreReport, Stage, archive, list, open_store, open_store_with_options, restore,
+    ArchiveError, ArchivePolicy, ArchiveReport, ArchiveStore, ManifestEntry, Progress,
+    RestoreReport, Stage, archive, list, open_store, restore,
 };
+#[cfg(feature = "testsuite")]
+pub use archive::{ArchiveStep, open_store_with_options};

@@ -3,6 +3,7 @@
 use chrono::NaiveDate;
 use schema::describe_pg_error;
 
+#[cfg(feature = "testsuite")]
 use super::ArchiveStep;
 
 /// Why an archive, restore or listing failed. Every step commits before the next
@@ -129,6 +130,7 @@ pub enum ArchiveError {
         to: NaiveDate,
     },
     /// The fault-injection hook stopped the run right after a step was made durable.
+    #[cfg(feature = "testsuite")]
     #[error("stopped after {step:?} of {day} (ArchivePolicy::stop_after, a fault-injection hook)")]
     Stopped {
         /// The step just made durable.

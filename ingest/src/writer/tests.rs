@@ -356,9 +356,7 @@ async fn a_batch_for_a_day_without_a_partition_creates_it_first() {
         .await
         .unwrap();
     assert_eq!(outcome.stored, 1);
-    let day = (Utc::now() - TimeDelta::days(40))
-        .format("events_p%Y%m%d")
-        .to_string();
+    let day = schema::DayPartition::of((Utc::now() - TimeDelta::days(40)).date_naive());
     let in_partition = count(&f.db, &format!("SELECT count(*) FROM {day}")).await;
     assert_eq!(in_partition, 1);
 }

@@ -467,7 +467,7 @@ async fn a_leap_second_lands_on_its_own_day_and_is_counted_by_the_aggregation() 
         .iter()
         .map(|r| (r.get(0), r.get(1), r.get(2)))
         .collect();
-    let partition = |d: chrono::NaiveDate| d.format("events_p%Y%m%d").to_string();
+    let partition = |d: chrono::NaiveDate| schema::DayPartition::of(d).name();
     assert_eq!(
         rows,
         [
