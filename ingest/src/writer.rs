@@ -1,7 +1,7 @@
 //! One Postgres transaction per batch: offsets compare-and-set first (fencing), then the
 //! events by binary COPY, dead letters, live counters and invalidations; all or nothing.
 
-use std::collections::{BTreeMap, HashMap, HashSet};
+use std::collections::{BTreeMap, HashSet};
 use std::sync::{Arc, Mutex};
 use std::time::Instant;
 
@@ -9,6 +9,7 @@ use chrono::{DateTime, NaiveDate, Utc};
 use deadpool_postgres::Transaction;
 use deadpool_postgres::{Object, Pool};
 use futures::pin_mut;
+use schema::live_counts::{self, LiveCounts};
 use schema::{Event, EventType, describe_pg_error};
 use sketch::Fragment;
 use tokio::sync::Semaphore;
@@ -445,41 +446,17 @@ impl Writer {
         stored: &[&Row],
         shard: i32,
     ) -> Result<(), tokio_postgres::Error> {
-        if stored.is_empty() {
+        let counts = LiveCounts::of(stored.iter().map(|row| {
+            let e = &row.event;
+            (e.organization_id.0, e.campaign_id.0, e.event_type, e.day())
+        }));
+        if counts.is_empty() {
             return Ok(());
         }
-        type Key = (i64, i64, EventType, NaiveDate);
-        let mut counts: HashMap<Key, i64> = HashMap::new();
-        for row in stored {
-            let e = &row.event;
-            *counts
-                .entry((e.organization_id.0, e.campaign_id.0, e.event_type, e.day()))
-                .or_default() += 1;
-        }
-        let mut keys: Vec<(&Key, &i64)> = counts.iter().collect();
-        keys.sort_unstable_by_key(|(k, _)| **k);
-        let orgs: Vec<i64> = keys.iter().map(|(k, _)| k.0).collect();
-        let campaigns: Vec<i64> = keys.iter().map(|(k, _)| k.1).collect();
-        let types: Vec<EventType> = keys.iter().map(|(k, _)| k.2).collect();
-        let days: Vec<NaiveDate> = keys.iter().map(|(k, _)| k.3).collect();
-        let values: Vec<i64> = keys.iter().map(|(_, v)| **v).collect();
-        let stmt = tx
-            .prepare_cached(include_str!("writer/counters.sql"))
-            .await?;
-        tx.execute(&stmt, &[&orgs, &campaigns, &types, &days, &shard, &values])
-            .await?;
-
-        let mut touched: Vec<(i64, i64, NaiveDate)> =
-            keys.iter().map(|(k, _)| (k.0, k.1, k.3)).collect();
-        touched.sort_unstable();
-        touched.dedup();
-        let orgs: Vec<i64> = touched.iter().map(|t| t.0).collect();
-        let campaigns: Vec<i64> = touched.iter().map(|t| t.1).collect();
-        let days: Vec<NaiveDate> = touched.iter().map(|t| t.2).collect();
-        let stmt = tx
-            .prepare_cached(include_str!("writer/invalidations.sql"))
-            .await?;
-        tx.execute(&stmt, &[&orgs, &campaigns, &days, &shard])
+        let stmt = tx.prepare_cached(live_counts::ADD_COUNTS).await?;
+        tx.execute(&stmt, &counts.count_params(&shard)).await?;
+        let stmt = tx.prepare_cached(live_counts::INVALIDATE).await?;
+        tx.execute(&stmt, &counts.invalidation_params(&shard))
             .await?;
         Ok(())
     }

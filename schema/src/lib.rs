@@ -5,6 +5,7 @@ mod dead_letter;
 mod enums;
 mod event;
 mod ids;
+mod live;
 mod locks;
 mod migrate;
 mod partition;
@@ -19,6 +20,10 @@ pub use enums::{
 };
 pub use event::{EVENT_COLUMNS, Event, STORED_EVENT_COLUMNS};
 pub use ids::{CampaignId, ContactId, OrganizationId};
+/// The live counters and invalidations every ingest batch writes.
+pub mod live_counts {
+    pub use crate::live::{ADD_COUNTS, CountKey, INVALIDATE, LiveCounts};
+}
 pub use locks::AdvisoryLock;
 /// Taking and releasing [`AdvisoryLock`]s.
 pub mod advisory {

@@ -2,15 +2,20 @@
 //! idempotence, finality, late events and restatement.
 #![allow(clippy::unwrap_used)]
 
+use std::collections::BTreeMap;
+
 use aggregator::{AggregateError, Finality, aggregate, restate};
 use chrono::{DateTime, NaiveDate, Utc};
+use schema::EventType;
+use schema::live_counts::{CountKey, LiveCounts};
 use testkit::TestDb;
 use testkit::{at, day};
 use tokio_postgres::Client;
 
 /// Stores `n` events of one campaign spread over `day`, cycling through three event
-/// types and `contacts` contacts, received at `received`, and marks the campaign day
-/// invalidated as ingest does.
+/// types and `contacts` contacts, received at `received`, and counts them and marks the
+/// campaign day through the statements ingest runs. With `n` = 0 the day is marked
+/// again with nothing new, to show that a rerun changes nothing.
 async fn ingest(
     client: &Client,
     (org, campaign): (i64, i64),
@@ -32,24 +37,21 @@ async fn ingest(
         )
         .await
         .unwrap();
-    // The live counters, as ingest keeps them in the same transaction.
-    client
-        .execute(
-            "INSERT INTO event_counters AS c (organization_id, campaign_id, event_type, day, shard, event_count)
-             SELECT $1, $2, (ARRAY['SENT', 'OPEN', 'CLICK']::event_type[])[1 + g % 3], $3::text::date, 0, count(*)
-             FROM generate_series(1, $4::int) g GROUP BY 3
-             ON CONFLICT (organization_id, campaign_id, event_type, day, shard)
-             DO UPDATE SET event_count = c.event_count + EXCLUDED.event_count",
-            &[&org, &campaign, &day, &n],
-        )
-        .await
-        .unwrap();
-    client
-        .execute(
-            "INSERT INTO event_invalidations (organization_id, campaign_id, day, shard)
-             VALUES ($1, $2, $3::text::date, 0) ON CONFLICT DO NOTHING",
-            &[&org, &campaign, &day],
-        )
+    let types = [EventType::Sent, EventType::Open, EventType::Click];
+    let mut counts: BTreeMap<CountKey, i64> = BTreeMap::new();
+    if n == 0 {
+        for t in types {
+            counts.insert((org, campaign, t, testkit::day(day)), 0);
+        }
+    }
+    for g in 1..=n {
+        let t = types[(g % 3) as usize];
+        *counts
+            .entry((org, campaign, t, testkit::day(day)))
+            .or_default() += 1;
+    }
+    LiveCounts::from_counts(counts)
+        .write(client, 0)
         .await
         .unwrap();
 }
