@@ -254,7 +254,7 @@ mod tests {
     #[test]
     fn a_day_is_final_24_hours_after_it_ends() {
         let f = Finality::default();
-        let day = NaiveDate::from_ymd_opt(2026, 11, 20).unwrap_or_default();
+        let day = testkit::day("2026-11-20");
         assert_eq!(f.bound(day), at("2026-11-22T00:00:00Z"));
         assert!(!f.is_final(day, at("2026-11-21T23:59:59Z")));
         assert!(!f.is_final(day, at("2026-11-21T02:00:00Z")));
@@ -262,7 +262,7 @@ mod tests {
         assert_eq!(f.last_final_day(at("2026-11-22T02:00:00Z")), day);
         assert_eq!(
             f.last_final_day(at("2026-11-21T23:59:59Z")),
-            NaiveDate::from_ymd_opt(2026, 11, 19).unwrap_or_default()
+            testkit::day("2026-11-19")
         );
     }
 }

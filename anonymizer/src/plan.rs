@@ -70,7 +70,7 @@ mod tests {
     use testkit::at;
 
     fn day() -> NaiveDate {
-        NaiveDate::from_ymd_opt(2026, 8, 20).unwrap_or_default()
+        testkit::day("2026-08-20")
     }
 
     const NEVER: State = State {

@@ -170,7 +170,7 @@ mod tests {
             .unwrap_or_default();
         assert_eq!(
             ArchivePolicy::default().line(now),
-            NaiveDate::from_ymd_opt(2024, 11, 21).unwrap_or_default()
+            testkit::day("2024-11-21")
         );
     }
 }

@@ -82,17 +82,22 @@ impl Snapshot {
 pub enum CatalogError {
     /// No connection could be had from the pool.
     #[error(
-        "cannot get a Postgres connection to load the organizations and campaigns: {0}; \
-         check that the database is reachable"
+        "cannot get a Postgres connection to load the organizations and campaigns: {}; \
+         check that the database is reachable",
+        describe_pool_error(.0)
     )]
-    Connect(String),
+    Connect(#[source] PoolError),
     /// A query failed.
-    #[error("loading the organizations and campaigns failed while {step}: {message}")]
+    #[error(
+        "loading the organizations and campaigns failed while {step}: {}",
+        schema::describe_pg_error(.source)
+    )]
     Query {
         /// What was being done.
         step: &'static str,
-        /// The server's full message.
-        message: String,
+        /// The server's error.
+        #[source]
+        source: tokio_postgres::Error,
     },
     /// The connection's role sees only part of the tables.
     #[error(
@@ -106,19 +111,21 @@ pub enum CatalogError {
     },
 }
 
+/// The server's full message when the pool failed on Postgres itself.
+fn describe_pool_error(error: &PoolError) -> String {
+    match error {
+        PoolError::Backend(e) => schema::describe_pg_error(e),
+        other => other.to_string(),
+    }
+}
+
 impl CatalogError {
     fn connect(error: PoolError) -> CatalogError {
-        CatalogError::Connect(match &error {
-            PoolError::Backend(e) => schema::describe_pg_error(e),
-            other => other.to_string(),
-        })
+        CatalogError::Connect(error)
     }
 
     fn query(step: &'static str) -> impl FnOnce(tokio_postgres::Error) -> CatalogError {
-        move |e| CatalogError::Query {
-            step,
-            message: schema::describe_pg_error(&e),
-        }
+        move |source| CatalogError::Query { step, source }
     }
 }
 

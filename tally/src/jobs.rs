@@ -31,17 +31,32 @@ impl Job for Aggregate {
 
     fn run<'a>(&'a self, ctx: JobContext<'a>) -> JobFuture<'a> {
         Box::pin(async move {
+            let arguments: AggregateArguments = serde_json::from_value(ctx.arguments.clone())
+                .with_context(|| {
+                    format!(
+                        "the aggregate job's arguments {} are not {{}} or {{\"restate\": \"YYYY-MM-DD\"}}",
+                        ctx.arguments
+                    )
+                })?;
             let mut client = ctx.pool.get().await?;
-            let report = match ctx.arguments.get("restate").and_then(|d| d.as_str()) {
-                Some(day) => {
-                    let day = NaiveDate::parse_from_str(day, "%Y-%m-%d")?;
-                    restate(&mut client, day, ctx.now, self.finality).await?
-                }
+            let report = match arguments.restate {
+                Some(day) => restate(&mut client, day, ctx.now, self.finality).await?,
                 None => aggregate(&mut client, ctx.now, self.finality).await?,
             };
             Ok(report.rows_affected())
         })
     }
+}
+
+/// What a run of the aggregate job may be asked, as job_runs records it: nothing (the
+/// invalidated days), or one day to restate. An unknown key is refused rather than
+/// read as a plain run.
+#[derive(Debug, Default, serde::Serialize, serde::Deserialize)]
+#[serde(deny_unknown_fields)]
+struct AggregateArguments {
+    /// The day to recompute whole.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    restate: Option<NaiveDate>,
 }
 
 /// Creates the event partitions of the coming days, so ingest rarely has to.
@@ -180,7 +195,9 @@ pub async fn run(args: RunArgs) -> anyhow::Result<()> {
         .find(|j| j.name() == args.job.as_str())
         .context("every job name has a job")?;
     let arguments = match (args.job, args.restate) {
-        (JobName::Aggregate, Some(day)) => serde_json::json!({ "restate": day.to_string() }),
+        (JobName::Aggregate, Some(day)) => {
+            serde_json::to_value(AggregateArguments { restate: Some(day) })?
+        }
         (_, Some(_)) => anyhow::bail!("--restate applies to the aggregate job only"),
         (_, None) => serde_json::json!({}),
     };
@@ -200,5 +217,33 @@ pub async fn run(args: RunArgs) -> anyhow::Result<()> {
             "{} is running elsewhere (a scheduler or another `tally run`); try again when it has finished",
             job.name()
         ),
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn aggregate_arguments_are_a_day_to_restate_or_nothing_and_a_typo_is_refused() {
+        let parse = |v| serde_json::from_value::<AggregateArguments>(v);
+        assert_eq!(
+            parse(serde_json::json!({})).map(|a| a.restate).ok(),
+            Some(None)
+        );
+        let day = NaiveDate::from_ymd_opt(2020, 2, 29);
+        assert_eq!(
+            parse(serde_json::json!({"restate": "2020-02-29"}))
+                .map(|a| a.restate)
+                .ok(),
+            Some(day)
+        );
+        assert!(parse(serde_json::json!({"restat": "2020-02-29"})).is_err());
+        assert!(parse(serde_json::json!({"restate": "2020-02-30"})).is_err());
+        let written = serde_json::to_value(AggregateArguments { restate: day });
+        assert_eq!(
+            written.ok(),
+            Some(serde_json::json!({"restate": "2020-02-29"}))
+        );
     }
 }

@@ -223,7 +223,7 @@ mod tests {
 
     #[test]
     fn keys_are_hive_style_and_one_per_day() {
-        let day = NaiveDate::from_ymd_opt(2024, 3, 7).unwrap_or_default();
+        let day = testkit::day("2024-03-07");
         assert_eq!(
             object_key(day),
             "events/year=2024/month=03/day=07/events_p20240307.parquet"
