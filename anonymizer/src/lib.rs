@@ -9,6 +9,13 @@
 //! watermark (`anonymized_tables`). A run stopped anywhere is resumed by the next one, and
 //! a run with nothing new to do changes nothing. The clock is a parameter, so the
 //! scheduler, `tally run` and the tests share one code path.
+//!
+//! # Layout
+//!
+//! - `run`: the run over every pending partition, then audit_logs.
+//! - `partition`: one day's pass under its lock; `plan`: what pass a day needs;
+//!   `rebuild`: rewriting a whole day into a new table and swapping it in.
+//! - `audit`: the audit_logs pass; `error`: [`AnonymizeError`].
 
 mod audit;
 mod error;
@@ -98,7 +105,7 @@ impl AnonymizeReport {
 }
 
 /// Anonymizes every events partition and the audit log up to `now - policy.horizon`,
-/// choosing per day between rebuild and update ([`AnonymizeMethod::Auto`]).
+/// choosing per day between rebuild and update by the share of rows with personal data.
 pub async fn anonymize(
     client: &mut Client,
     now: DateTime<Utc>,

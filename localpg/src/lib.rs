@@ -5,6 +5,12 @@
 //! unix socket in that directory, and is owned by a watchdog process that stops it and
 //! removes the directory as soon as the owning process goes away, whether it returns,
 //! panics or is killed.
+//!
+//! # Layout
+//!
+//! - `binaries`: finding the PostgreSQL server binaries.
+//! - `cluster`: the [`Cluster`]: initdb, start, stop and restart, and its watchdog.
+//! - `error`: [`Error`].
 
 mod binaries;
 mod cluster;

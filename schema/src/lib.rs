@@ -1,5 +1,16 @@
-//! The thin shared schema crate: ids, the enums that mirror the Postgres enums, the
-//! `Event` type, tenant scoping, and the migration runner over `sql/`.
+//! The thin shared schema crate every service uses: the database contract in one place.
+//!
+//! # Layout
+//!
+//! - `ids`, `enums`: typed ids and the enums that mirror the Postgres enums.
+//! - `event`: the [`Event`], its columns and its binary COPY row.
+//! - `partition`: the day partitions of `events` ([`DayPartition`]): names, bounds,
+//!   making and listing them.
+//! - `locks`: every advisory lock ([`AdvisoryLock`], taken through [`advisory`]).
+//! - `dead_letter`: why a record is dead-lettered ([`DeadLetterReason`]).
+//! - `live`: the live counters and invalidations an ingest batch writes ([`live_counts`]).
+//! - `pool`: the connection pool; `tenant`: tenant scoping of a transaction;
+//!   `migrate`: the migration runner over `sql/`; `pg_error`: server errors for people.
 
 mod dead_letter;
 mod enums;

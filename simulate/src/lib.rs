@@ -3,6 +3,16 @@
 //! each labelled with what the ingest must do with it (store, drop as duplicate, or
 //! dead-letter with a reason), written to NDJSON or produced to Kafka, plus an embedded
 //! mock Kafka cluster for tests and demos.
+//!
+//! # Layout
+//!
+//! - `plan`: what to simulate; `clock`, `funnel`: when events happen and how contacts
+//!   move down a campaign's funnel; `payload`: the records' JSON.
+//! - `generator`: the labelled stream of records; `verify`: checks a database against
+//!   the labels.
+//! - `seed`: the rows the plan needs; `kafka`, `throttle`, `output`: producing to Kafka
+//!   (throttled to what is committed) or writing NDJSON.
+//! - `embedded`: the in-process Kafka ([`EmbeddedKafka`]); `error`: [`SimulateError`].
 
 mod clock;
 mod embedded;
