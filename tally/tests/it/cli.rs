@@ -271,15 +271,23 @@ async fn run_aggregates_now_and_records_the_run_and_its_arguments() {
     let db = TestDb::migrated().await;
     let url = db.connection_string();
     let client = db.connect().await;
+    let occurred = chrono::Utc::now() - chrono::TimeDelta::seconds(1);
+    schema::premake_partitions(&client, occurred.date_naive(), 1)
+        .await
+        .unwrap();
     client
-        .batch_execute(
-            "SELECT tally_premake_partitions(1, current_date);
-             INSERT INTO events (event_id, organization_id, campaign_id, contact_id, event_type, occurred_at)
-             SELECT gen_random_uuid(), 1, 7, g % 5, 'SENT', now() - interval '1 second'
-             FROM generate_series(1, 12) g;
-             INSERT INTO event_invalidations (organization_id, campaign_id, day, shard)
-             VALUES (1, 7, ((now() - interval '1 second') AT TIME ZONE 'UTC')::date, 0);",
+        .execute(
+            "INSERT INTO events (event_id, organization_id, campaign_id, contact_id, event_type, occurred_at)
+             SELECT gen_random_uuid(), 1, 7, g % 5, 'SENT', $1
+             FROM generate_series(1, 12) g",
+            &[&occurred],
         )
+        .await
+        .unwrap();
+    // Counted and marked through the statements ingest runs.
+    let day = occurred.date_naive();
+    schema::live_counts::LiveCounts::from_counts([((1, 7, schema::EventType::Sent, day), 12)])
+        .write(&client, 0)
         .await
         .unwrap();
 
