@@ -65,7 +65,8 @@ impl DeadLetterReason {
 
 impl fmt::Display for DeadLetterReason {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-        f.write_str(self.as_str())
+        // pad, not write_str: a table of reasons aligns them with a width.
+        f.pad(self.as_str())
     }
 }
 
@@ -101,5 +102,9 @@ mod tests {
         codes.dedup();
         assert_eq!(codes.len(), DeadLetterReason::ALL.len());
         assert!("Malformed_Json".parse::<DeadLetterReason>().is_err());
+        assert_eq!(
+            format!("{:<16}|", DeadLetterReason::OutOfWindow),
+            "out_of_window   |"
+        );
     }
 }
