@@ -330,28 +330,7 @@ impl Ingest {
             }
         }
         match consumer {
-            Some(consumer) => {
-                let committed = self.committed.clone();
-                let (done_tx, done_rx) = oneshot::channel();
-                // A thread of its own, not the runtime's blocking pool: the runtime waits
-                // for its blocking tasks when it shuts down, and a broker that does not
-                // answer would hold the process.
-                let spawned = std::thread::Builder::new()
-                    .name("tally-kafka-close".into())
-                    .spawn(move || {
-                        source::final_commit(&consumer, &committed);
-                        consumer.unsubscribe();
-                        drop(consumer);
-                        let _ = done_tx.send(());
-                    });
-                let until = deadline.max(tokio::time::Instant::now() + Duration::from_secs(1));
-                if spawned.is_err() || tokio::time::timeout_at(until, done_rx).await.is_err() {
-                    tracing::warn!(
-                        "kafka did not confirm the final offset commit and the group leave in time: \
-                         its committed offsets (lag monitoring only) may trail Postgres until the next start"
-                    );
-                }
-            }
+            Some(consumer) => close_kafka(consumer, self.committed.clone(), deadline).await,
             None => tracing::warn!("the kafka consumer did not stop in time: abandoned"),
         }
         for task in self.background.drain(..) {
@@ -430,6 +409,33 @@ fn start_consumer(
         })
         .map_err(|e| IngestError::Config(format!("cannot start the consumer thread: {e}")))?;
     Ok(consumer_rx)
+}
+
+/// Commits the final positions to Kafka and leaves the group, waiting until
+/// `deadline` (at least a second) for the brokers to answer. A thread of its own, not
+/// the runtime's blocking pool: the runtime waits for its blocking tasks when it shuts
+/// down, and a broker that does not answer would hold the process.
+async fn close_kafka(
+    consumer: BaseConsumer<IngestContext>,
+    committed: Arc<Mutex<BTreeMap<i32, i64>>>,
+    deadline: tokio::time::Instant,
+) {
+    let (done_tx, done_rx) = oneshot::channel();
+    let spawned = std::thread::Builder::new()
+        .name("tally-kafka-close".into())
+        .spawn(move || {
+            source::final_commit(&consumer, &committed);
+            consumer.unsubscribe();
+            drop(consumer);
+            let _ = done_tx.send(());
+        });
+    let until = deadline.max(tokio::time::Instant::now() + Duration::from_secs(1));
+    if spawned.is_err() || tokio::time::timeout_at(until, done_rx).await.is_err() {
+        tracing::warn!(
+            "kafka did not confirm the final offset commit and the group leave in time: \
+             its committed offsets (lag monitoring only) may trail Postgres until the next start"
+        );
+    }
 }
 
 /// Waits for the consumer thread to hand the consumer back (it closes the writers'

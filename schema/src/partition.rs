@@ -29,7 +29,7 @@ impl DayPartition {
 
     /// Its table name, `events_pYYYYMMDD` (a plain identifier: no quoting needed).
     pub fn name(self) -> String {
-        format!("{PARTITION_PREFIX}{}", self.0.format("%Y%m%d"))
+        self.to_string()
     }
 
     /// The partition a table name denotes, or an error naming the table when it is

@@ -227,6 +227,37 @@ impl TestDb {
         config.user(user).password(password);
         connect(&config).await.unwrap_or_else(|e| panic!("{e}"))
     }
+
+    /// The Kafka records whose positions ingest has committed here, over every
+    /// partition of every topic.
+    pub async fn committed(&self) -> i64 {
+        self.connect()
+            .await
+            .query_one(
+                "SELECT coalesce(sum(next_offset), 0)::bigint FROM ingest_offsets",
+                &[],
+            )
+            .await
+            .unwrap_or_else(|e| panic!("reading ingest_offsets: {e}"))
+            .get(0)
+    }
+
+    /// Waits until at least `target` records are committed, failing the test after
+    /// `within`.
+    pub async fn wait_committed(&self, target: i64, within: std::time::Duration) {
+        let started = std::time::Instant::now();
+        loop {
+            let now = self.committed().await;
+            if now >= target {
+                return;
+            }
+            assert!(
+                started.elapsed() < within,
+                "only {now} of {target} records committed after {within:?}"
+            );
+            tokio::time::sleep(std::time::Duration::from_millis(100)).await;
+        }
+    }
 }
 
 impl Drop for TestDb {

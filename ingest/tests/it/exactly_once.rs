@@ -99,37 +99,14 @@ impl Env {
 
     /// Waits until every record's offset is committed in Postgres.
     async fn wait_all_committed(&self, timeout: Duration) {
-        let started = Instant::now();
-        let total = self.records.len() as i64;
-        loop {
-            let done = self
-                .scalar("SELECT coalesce(sum(next_offset), 0)::bigint FROM ingest_offsets")
-                .await;
-            if done == total {
-                return;
-            }
-            assert!(
-                started.elapsed() < timeout,
-                "only {done} of {total} records committed after {timeout:?}"
-            );
-            tokio::time::sleep(Duration::from_millis(100)).await;
-        }
+        self.db
+            .wait_committed(self.records.len() as i64, timeout)
+            .await;
     }
 
     /// Waits until at least `n` records' offsets are committed.
     async fn wait_committed_at_least(&self, n: i64) {
-        let started = Instant::now();
-        while self
-            .scalar("SELECT coalesce(sum(next_offset), 0)::bigint FROM ingest_offsets")
-            .await
-            < n
-        {
-            assert!(
-                started.elapsed() < Duration::from_secs(60),
-                "stuck below {n}"
-            );
-            tokio::time::sleep(Duration::from_millis(20)).await;
-        }
+        self.db.wait_committed(n, Duration::from_secs(60)).await;
     }
 
     /// Exactly the expected events and dead letters are in the database.
@@ -365,23 +342,8 @@ async fn ingest_in_order(payloads: &[String], setup: &str) -> TestDb {
     );
     config.batch_age = Duration::from_millis(50);
     let ingest = Ingest::start(config).await.unwrap();
-    let started = Instant::now();
-    loop {
-        let row = db
-            .connect()
-            .await
-            .query_opt("SELECT next_offset FROM ingest_offsets", &[])
-            .await
-            .unwrap();
-        if row.is_some_and(|r| r.get::<_, i64>(0) == payloads.len() as i64) {
-            break;
-        }
-        assert!(
-            started.elapsed() < Duration::from_secs(30),
-            "not all committed"
-        );
-        tokio::time::sleep(Duration::from_millis(50)).await;
-    }
+    db.wait_committed(payloads.len() as i64, Duration::from_secs(30))
+        .await;
     ingest.stop().await;
     db
 }

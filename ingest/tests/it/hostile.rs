@@ -12,7 +12,7 @@
 #![allow(clippy::unwrap_used)]
 
 use std::collections::HashMap;
-use std::time::{Duration, Instant};
+use std::time::Duration;
 
 use chrono::{DateTime, NaiveDate, SecondsFormat, TimeDelta, Utc};
 use ingest::{Ingest, IngestConfig};
@@ -1102,25 +1102,8 @@ async fn hostile_records_are_each_stored_or_dead_lettered_once() {
     config.batch_size = 100;
     config.batch_age = Duration::from_millis(50);
     let ingest = Ingest::start(config).await.unwrap();
-    let started = Instant::now();
-    loop {
-        let done: i64 = client
-            .query_one(
-                "SELECT coalesce(sum(next_offset), 0)::bigint FROM ingest_offsets",
-                &[],
-            )
-            .await
-            .unwrap()
-            .get(0);
-        if done == total as i64 {
-            break;
-        }
-        assert!(
-            started.elapsed() < Duration::from_secs(120),
-            "only {done} of {total} records committed"
-        );
-        tokio::time::sleep(Duration::from_millis(100)).await;
-    }
+    db.wait_committed(total as i64, Duration::from_secs(120))
+        .await;
     let summary = ingest.stop().await;
 
     let held = held(&client, &topic).await;

@@ -17,7 +17,7 @@ use testkit::TestDb;
 
 use crate::common;
 
-use common::{Guard, committed, wait_committed};
+use common::Guard;
 
 const TALLY: &str = env!("CARGO_BIN_EXE_tally");
 /// About 130 MB of JSON: several times what the ingest may buffer.
@@ -92,7 +92,7 @@ async fn a_backlog_while_postgres_is_blocked_keeps_memory_bounded_and_loses_noth
     // one second after which the partitions are paused.
     tokio::time::sleep(Duration::from_secs(6)).await;
     assert_eq!(
-        committed(&db).await,
+        db.committed().await,
         0,
         "a batch committed while its counters were locked"
     );
@@ -104,7 +104,8 @@ async fn a_backlog_while_postgres_is_blocked_keeps_memory_bounded_and_loses_noth
     );
 
     blocker.batch_execute("COMMIT").await.unwrap();
-    wait_committed(&db, TOTAL as i64, Duration::from_secs(120)).await;
+    db.wait_committed(TOTAL as i64, Duration::from_secs(120))
+        .await;
     let peak_mb = status_kb(pid, "VmHWM:") / 1024;
     assert!(
         peak_mb <= MAX_RSS_MB,

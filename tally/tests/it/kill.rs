@@ -18,7 +18,7 @@ use testkit::TestDb;
 
 use crate::common;
 
-use common::{Guard, committed, wait_committed};
+use common::Guard;
 
 const TALLY: &str = env!("CARGO_BIN_EXE_tally");
 const TOTAL: u64 = 40_000;
@@ -68,7 +68,7 @@ async fn sigkill_five_times_mid_stream_then_exactly_the_expected_rows() {
     let mut rng = rand_chacha::ChaCha8Rng::seed_from_u64(7);
     let mut progress = Vec::new();
     for _ in 0..5 {
-        let before = committed(&db).await;
+        let before = db.committed().await;
         let mut child = start_ingest(&brokers, &topic, &url);
         let flow = {
             let (brokers, topic) = (brokers.clone(), topic.clone());
@@ -85,7 +85,7 @@ async fn sigkill_five_times_mid_stream_then_exactly_the_expected_rows() {
         // Kill at a random moment once this run is committing (it first waits for the
         // group to expire the member killed before it).
         let started = Instant::now();
-        while committed(&db).await == before {
+        while db.committed().await == before {
             assert!(
                 started.elapsed() < Duration::from_secs(60),
                 "a run never committed"
@@ -95,7 +95,7 @@ async fn sigkill_five_times_mid_stream_then_exactly_the_expected_rows() {
         tokio::time::sleep(Duration::from_millis(rng.random_range(0..800))).await;
         child.signal(Signal::SIGKILL);
         child.child.wait().unwrap();
-        progress.push(committed(&db).await);
+        progress.push(db.committed().await);
         flow.await.unwrap();
     }
     for chunk in chunks {
@@ -110,7 +110,8 @@ async fn sigkill_five_times_mid_stream_then_exactly_the_expected_rows() {
 
     // A last run finishes the stream and stops gracefully on SIGTERM.
     let mut child = start_ingest(&brokers, &topic, &url);
-    wait_committed(&db, TOTAL as i64, Duration::from_secs(120)).await;
+    db.wait_committed(TOTAL as i64, Duration::from_secs(120))
+        .await;
     child.signal(Signal::SIGTERM);
     let status = common::exit_within(&mut child.child, Duration::from_secs(60))
         .expect("tally ingest exits within 60 s of SIGTERM");

@@ -8,7 +8,6 @@ use std::time::{Duration, Instant};
 
 use nix::sys::signal::{Signal, kill};
 use nix::unistd::Pid;
-use testkit::TestDb;
 
 /// Taken by the tests that drive the ingest binary through long streams, kills and
 /// outages, so that they run one at a time: they bound stalls, stop times and memory,
@@ -72,34 +71,5 @@ pub fn exit_within(child: &mut Child, within: Duration) -> Option<ExitStatus> {
             return None;
         }
         std::thread::sleep(Duration::from_millis(50));
-    }
-}
-
-/// The records whose offsets are committed in Postgres, over all partitions.
-pub async fn committed(db: &TestDb) -> i64 {
-    db.connect()
-        .await
-        .query_one(
-            "SELECT coalesce(sum(next_offset), 0)::bigint FROM ingest_offsets",
-            &[],
-        )
-        .await
-        .unwrap_or_else(|e| panic!("reading ingest_offsets: {e}"))
-        .get(0)
-}
-
-/// Waits until `target` records are committed, failing the test after `within`.
-pub async fn wait_committed(db: &TestDb, target: i64, within: Duration) {
-    let started = Instant::now();
-    loop {
-        let now = committed(db).await;
-        if now >= target {
-            return;
-        }
-        assert!(
-            started.elapsed() < within,
-            "only {now} of {target} records committed after {within:?}"
-        );
-        tokio::time::sleep(Duration::from_millis(100)).await;
     }
 }
