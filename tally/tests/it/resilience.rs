@@ -545,6 +545,12 @@ async fn replicas_killed_and_replaced_every_few_seconds_keep_the_group_committin
     const RECORDS: u64 = 40_000;
     /// The longest the group may go without committing while records wait.
     const STALL: Duration = Duration::from_secs(15);
+    // Every few seconds, but not faster than the mock broker can settle a group: it
+    // holds every rebalance for the session timeout less a second after the last
+    // membership change, and a killed member causes two (the new replica's join, then
+    // the dead one's expiry). Kills 3-6 s apart could keep it rebalancing for ever
+    // (seen once in CI), which a real coordinator does not do.
+    const KILL_EVERY_MS: std::ops::RangeInclusive<u64> = 7_000..=10_000;
     let _turn =
         Turn::take("replicas_killed_and_replaced_every_few_seconds_keep_the_group_committing")
             .await;
@@ -600,7 +606,7 @@ async fn replicas_killed_and_replaced_every_few_seconds_keep_the_group_committin
         if next_kill.is_none() && replicas.iter().all(|r| r.first_commit.is_some()) {
             let _ = write!(timeline, " [group formed]");
             next_kill =
-                Some(Instant::now() + Duration::from_millis(rng.random_range(3_000..=6_000)));
+                Some(Instant::now() + Duration::from_millis(rng.random_range(KILL_EVERY_MS)));
         }
         if !running {
             // Watched until the stream is committed, so the last kill counts too.
@@ -619,7 +625,7 @@ async fn replicas_killed_and_replaced_every_few_seconds_keep_the_group_committin
             killed.push(dead);
             let _ = write!(timeline, " [replica {victim} replaced]");
             next_kill =
-                Some(Instant::now() + Duration::from_millis(rng.random_range(3_000..=6_000)));
+                Some(Instant::now() + Duration::from_millis(rng.random_range(KILL_EVERY_MS)));
         }
     }
 
