@@ -58,15 +58,20 @@ pub struct ArchivePolicy {
 
 impl Default for ArchivePolicy {
     fn default() -> Self {
-        ArchivePolicy {
-            horizon: Months::new(24),
-            #[cfg(feature = "testsuite")]
-            stop_after: None,
-        }
+        ArchivePolicy::with_horizon(Months::new(24))
     }
 }
 
 impl ArchivePolicy {
+    /// The default policy with another horizon.
+    pub fn with_horizon(horizon: Months) -> ArchivePolicy {
+        ArchivePolicy {
+            horizon,
+            #[cfg(feature = "testsuite")]
+            stop_after: None,
+        }
+    }
+
     /// The first day kept in the database at `now`: earlier days are archived.
     pub fn line(&self, now: DateTime<Utc>) -> NaiveDate {
         let today = now.date_naive();

@@ -158,10 +158,7 @@ pub fn jobs(args: &JobArgs, premake_days: u16) -> anyhow::Result<Vec<Arc<dyn Job
         }),
         Arc::new(Archive {
             schedule: Schedule::parse(JobName::Archive.as_str(), &args.archive_schedule)?,
-            policy: ArchivePolicy {
-                horizon: Months::new(lifecycle.archive_months),
-                ..ArchivePolicy::default()
-            },
+            policy: ArchivePolicy::with_horizon(Months::new(lifecycle.archive_months)),
             store: lifecycle.store.open()?,
         }),
     ])
