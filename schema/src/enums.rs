@@ -2,6 +2,11 @@
 
 use postgres_types::{FromSql, ToSql};
 
+pub use schema_queries::types::{
+    AssignmentStatus, CampaignStatus, GdprRequestStatus, GdprRequestType, LeadStatus,
+    ValidationStatus,
+};
+
 /// What every mirrored enum offers, so one test can check them all against Postgres.
 pub trait PgEnum: Sized + Copy + 'static {
     /// The Postgres type name.
@@ -13,6 +18,18 @@ pub trait PgEnum: Sized + Copy + 'static {
 }
 
 macro_rules! pg_enum {
+    // An enum clorinde generated (schema-queries): only the trait and Display here.
+    (impl $name:ident = $pg:tt { $($variant:ident = $label:tt),+ $(,)? }) => {
+        impl PgEnum for $name {
+            const PG_TYPE: &'static str = $pg;
+            const ALL: &'static [Self] = &[$($name::$variant),+];
+            fn as_str(self) -> &'static str {
+                match self {
+                    $($name::$variant => $label),+
+                }
+            }
+        }
+    };
     ($(#[$doc:meta])* $name:ident = $pg:tt { $($(#[$vdoc:meta])* $variant:ident = $label:tt),+ $(,)? }) => {
         $(#[$doc])*
         #[derive(
@@ -62,89 +79,48 @@ pg_enum!(
     }
 );
 
-pg_enum!(
-    /// Outcome of validating a contact's address.
-    ValidationStatus = "validation_status" {
-        /// Not validated yet.
-        Pending = "pending",
-        /// Deliverable.
-        Valid = "valid",
-        /// Not deliverable.
-        Invalid = "invalid",
-        /// Deliverable but likely to bounce or complain.
-        Risky = "risky",
-        /// Validation could not decide.
-        Unknown = "unknown",
-    }
-);
+// The enums of the CRUD domains are generated with their queries (schema-queries).
+pg_enum!(impl ValidationStatus = "validation_status" {
+    pending = "pending",
+    valid = "valid",
+    invalid = "invalid",
+    risky = "risky",
+    unknown = "unknown",
+});
 
-pg_enum!(
-    /// Lifecycle of a campaign.
-    CampaignStatus = "campaign_status" {
-        /// Being written.
-        Draft = "draft",
-        /// Will start at its scheduled time.
-        Scheduled = "scheduled",
-        /// Sending.
-        Active = "active",
-        /// Done.
-        Completed = "completed",
-    }
-);
+pg_enum!(impl CampaignStatus = "campaign_status" {
+    draft = "draft",
+    scheduled = "scheduled",
+    active = "active",
+    completed = "completed",
+});
 
-pg_enum!(
-    /// Delivery state of one contact within a campaign.
-    AssignmentStatus = "assignment_status" {
-        /// Not sent yet.
-        Pending = "pending",
-        /// Sent.
-        Sent = "sent",
-        /// Sending failed.
-        Failed = "failed",
-        /// Deliberately not sent.
-        Skipped = "skipped",
-    }
-);
+pg_enum!(impl AssignmentStatus = "assignment_status" {
+    pending = "pending",
+    sent = "sent",
+    failed = "failed",
+    skipped = "skipped",
+});
 
-pg_enum!(
-    /// Sales state of a lead.
-    LeadStatus = "lead_status" {
-        /// Just captured.
-        New = "new",
-        /// Worth pursuing.
-        Qualified = "qualified",
-        /// Not worth pursuing.
-        Disqualified = "disqualified",
-        /// Sales has reached out.
-        Contacted = "contacted",
-        /// Became a customer.
-        Converted = "converted",
-    }
-);
+pg_enum!(impl LeadStatus = "lead_status" {
+    new = "new",
+    qualified = "qualified",
+    disqualified = "disqualified",
+    contacted = "contacted",
+    converted = "converted",
+});
 
-pg_enum!(
-    /// What a data subject asked for under GDPR.
-    GdprRequestType = "gdpr_request_type" {
-        /// A copy of their data.
-        Export = "export",
-        /// Erasure of their data.
-        Deletion = "deletion",
-    }
-);
+pg_enum!(impl GdprRequestType = "gdpr_request_type" {
+    export = "export",
+    deletion = "deletion",
+});
 
-pg_enum!(
-    /// Progress of a GDPR request.
-    GdprRequestStatus = "gdpr_request_status" {
-        /// Received.
-        Pending = "pending",
-        /// Being carried out.
-        Processing = "processing",
-        /// Done.
-        Completed = "completed",
-        /// Could not be completed.
-        Failed = "failed",
-    }
-);
+pg_enum!(impl GdprRequestStatus = "gdpr_request_status" {
+    pending = "pending",
+    processing = "processing",
+    completed = "completed",
+    failed = "failed",
+});
 
 pg_enum!(
     /// Outcome of one scheduled job run.

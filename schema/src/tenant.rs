@@ -5,11 +5,83 @@ use crate::OrganizationId;
 /// The session setting row-level security reads to find the current tenant.
 pub const ORGANIZATION_SETTING: &str = "tally.organization_id";
 
+/// The session setting the audit trail reads to name who made a change.
+pub const ACTOR_SETTING: &str = "tally.actor";
+
 /// The application role: not a superuser, does not bypass row-level security.
 pub const APP_ROLE: &str = "tally_app";
 
+/// Who makes the changes of a transaction, as the audit trail records it.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum Actor {
+    /// A person signed in to the platform (`users.id`).
+    User(i64),
+    /// A service holding an organization's API key (the key's id).
+    ApiKey(i64),
+    /// A named back-end process: `import`, `seed`, `gdpr`, ...
+    Process(&'static str),
+    /// Nobody in particular; what the database records when no actor is set.
+    System,
+}
+
+impl std::fmt::Display for Actor {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        match self {
+            Actor::User(id) => write!(f, "user:{id}"),
+            Actor::ApiKey(id) => write!(f, "api_key:{id}"),
+            Actor::Process(name) => f.write_str(name),
+            Actor::System => f.write_str("system"),
+        }
+    }
+}
+
+/// One organization's view of the database, and who acts in it: what every domain
+/// query of this crate runs under.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Tenant {
+    /// The organization whose rows the transaction sees and writes.
+    pub organization: OrganizationId,
+    /// Who the audit trail names for the transaction's changes.
+    pub actor: Actor,
+}
+
+impl Tenant {
+    /// A tenant acting as `actor`.
+    pub fn new(organization: OrganizationId, actor: Actor) -> Self {
+        Self {
+            organization,
+            actor,
+        }
+    }
+
+    /// Opens a transaction as this tenant: the application role (so row-level security
+    /// applies whatever role the connection logged in as), this organization, this actor.
+    /// All three are transaction-local, so a pooled connection carries none of them over.
+    pub async fn begin<'c>(
+        &self,
+        client: &'c mut Client,
+    ) -> Result<Transaction<'c>, tokio_postgres::Error> {
+        let tx = client.transaction().await?;
+        tx.execute(
+            // force_custom_plan: the list queries' optional filters (`$1 IS NULL OR ...`)
+            // fold away only in a plan made for the values at hand.
+            "SELECT set_config('role', $1, true), set_config('tally.organization_id', $2, true),
+                    set_config('tally.actor', $3, true),
+                    set_config('plan_cache_mode', 'force_custom_plan', true)",
+            &[
+                &APP_ROLE,
+                &self.organization.0.to_string(),
+                &self.actor.to_string(),
+            ],
+        )
+        .await?;
+        Ok(tx)
+    }
+}
+
 /// Opens a transaction scoped to one organization: row-level security shows and accepts
-/// only that organization's rows until the transaction ends.
+/// only that organization's rows until the transaction ends. The caller's role is kept
+/// (see [`Tenant::begin`] for the application role and an actor).
 pub async fn begin_tenant(
     client: &mut Client,
     organization: OrganizationId,

@@ -4,6 +4,7 @@
 // A panic in a test is a failed assertion with its message.
 #![allow(clippy::unwrap_used)]
 
+mod codegen;
 mod common;
 mod constraints;
 mod dashboards;

@@ -1,0 +1,47 @@
+-- contacts: create, get, list (by list, validation status, created range), update,
+-- soft delete, restore. Bulk loading goes through the contacts crate's import.
+-- Tenant-scoped: run inside schema::Tenant::begin (row-level security as tally_app);
+-- lists page by id (pass the last id seen as `after`, 0 for the first page).
+
+--: Contact(first_name?, last_name?, phone?, deleted_at?)
+
+--! create (first_name?, last_name?, phone?) : Contact
+INSERT INTO contacts (organization_id, contact_list_id, email, first_name, last_name, phone, attributes)
+VALUES (tally_current_org(), :contact_list_id, :email, :first_name, :last_name, :phone, :attributes)
+RETURNING *;
+
+--! get : Contact
+SELECT * FROM contacts
+ WHERE organization_id = tally_current_org() AND id = :id AND deleted_at IS NULL;
+
+--! list (list?, status?, created_from?, created_before?) : Contact
+-- Each filter is optional; NULL leaves it out. Every combination pages through an
+-- index that ends in id (0014's *_page_idx).
+SELECT * FROM contacts
+ WHERE organization_id = tally_current_org() AND deleted_at IS NULL AND id > :after
+   AND (:list::bigint IS NULL OR contact_list_id = :list)
+   AND (:status::validation_status IS NULL OR validation_status = :status)
+   AND (:created_from::timestamptz IS NULL OR created_at >= :created_from)
+   AND (:created_before::timestamptz IS NULL OR created_at < :created_before)
+ ORDER BY id
+ LIMIT :limit;
+
+--! update (first_name?, last_name?, phone?) : Contact
+UPDATE contacts
+   SET email = :email,
+       first_name = :first_name,
+       last_name = :last_name,
+       phone = :phone,
+       attributes = :attributes
+ WHERE organization_id = tally_current_org() AND id = :id AND deleted_at IS NULL
+RETURNING *;
+
+--! soft_delete : Contact
+UPDATE contacts SET deleted_at = now()
+ WHERE organization_id = tally_current_org() AND id = :id AND deleted_at IS NULL
+RETURNING *;
+
+--! restore : Contact
+UPDATE contacts SET deleted_at = NULL
+ WHERE organization_id = tally_current_org() AND id = :id AND deleted_at IS NOT NULL
+RETURNING *;
