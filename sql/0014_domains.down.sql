@@ -23,7 +23,7 @@ END
 $$;
 DROP FUNCTION tally_enable_audit(regclass, text, text[]);
 DROP FUNCTION tally_audit();
-DROP FUNCTION tally_audit_orgs(jsonb, text);
+DROP FUNCTION tally_audit_orgs(jsonb);
 DROP FUNCTION tally_audit_key(jsonb, text[]);
 
 DROP INDEX leads_campaign_page_idx;
@@ -58,6 +58,8 @@ ALTER TABLE contact_lists DROP COLUMN deleted_at;
 ALTER TABLE organizations DROP COLUMN deleted_at;
 
 -- audit_logs is append-only, and dropping a column rewrites no row.
+ALTER TABLE audit_logs ADD CONSTRAINT audit_logs_organization_id_fkey
+    FOREIGN KEY (organization_id) REFERENCES organizations (id);
 DROP INDEX audit_logs_entity_idx;
 ALTER TABLE audit_logs DROP COLUMN actor;
 

@@ -39,6 +39,9 @@ pub enum DomainError {
         /// The constraint that refused it.
         constraint: String,
     },
+    /// No connection could be taken from the pool.
+    #[error("no database connection: {0}")]
+    Pool(#[from] deadpool_postgres::PoolError),
     /// Anything else: connection, server or permission trouble.
     #[error(transparent)]
     Database(#[from] tokio_postgres::Error),

@@ -1,5 +1,26 @@
 //! The thin shared schema crate every service uses: the database contract in one place.
 //!
+//! A service reads and writes the CRUD domains in tenant transactions (docs/domains.md):
+//!
+//! ```no_run
+//! use schema::{Actor, DomainError, OrganizationId, Tenant, domains::contacts};
+//!
+//! async fn rename(pool: &schema::Pool, org: i64, user: i64, id: i64) -> Result<(), DomainError> {
+//!     let mut client = pool.get().await?;
+//!     let tx = Tenant::new(OrganizationId(org), Actor::User(user)).begin(&mut client).await?;
+//!     let Some(c) = contacts::get().bind(&tx, &id).opt().await? else {
+//!         return Err(DomainError::not_found("contact", id));
+//!     };
+//!     let first = Some("Ada");
+//!     contacts::update()
+//!         .bind(&tx, &c.email, &first, &c.last_name, &c.phone, &c.attributes, &id)
+//!         .opt()
+//!         .await
+//!         .map_err(|e| DomainError::from_query("contact", e))?;
+//!     Ok(tx.commit().await?)
+//! }
+//! ```
+//!
 //! # Layout
 //!
 //! - `ids`, `enums`: typed ids and the enums that mirror the Postgres enums.
