@@ -63,4 +63,9 @@ ALTER TABLE audit_logs ADD CONSTRAINT audit_logs_organization_id_fkey
 DROP INDEX audit_logs_entity_idx;
 ALTER TABLE audit_logs DROP COLUMN actor;
 
+DROP POLICY own_users_only ON users;
+DROP POLICY no_adoption ON memberships;
+DROP FUNCTION tally_user_elsewhere(bigint);
+GRANT INSERT ON audit_logs TO tally_app;
+
 DROP FUNCTION tally_current_actor();

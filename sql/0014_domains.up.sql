@@ -39,6 +39,31 @@ CREATE INDEX audit_logs_entity_idx ON audit_logs (organization_id, entity_type, 
 -- key's check per audit row doubled the cost of a bulk import's trail.
 ALTER TABLE audit_logs DROP CONSTRAINT audit_logs_organization_id_fkey;
 
+-- Audit rows are the database's to write (the triggers below, as the owner):
+-- the application may read its tenant's trail but not add to it.
+REVOKE INSERT ON audit_logs FROM tally_app;
+
+-- Users are global and seen through memberships, so a membership is a door into
+-- another tenant's user: a tenant may add a user who belongs to no other
+-- organization (one it just created) but not adopt another organization's
+-- user, and may change a user only while the user belongs to it alone.
+CREATE FUNCTION tally_user_elsewhere(user_id bigint) RETURNS boolean
+    LANGUAGE sql STABLE SECURITY DEFINER
+    SET search_path = public, pg_temp
+    AS $$
+    SELECT EXISTS (SELECT 1 FROM memberships m
+                    WHERE m.user_id = $1 AND m.organization_id IS DISTINCT FROM tally_current_org())
+$$;
+
+COMMENT ON FUNCTION tally_user_elsewhere(bigint) IS
+    'Whether a user belongs to an organization other than the session''s (memberships and users policies)';
+
+CREATE POLICY no_adoption ON memberships AS RESTRICTIVE
+    USING (true)
+    WITH CHECK (NOT tally_user_elsewhere(user_id));
+CREATE POLICY own_users_only ON users AS RESTRICTIVE FOR UPDATE
+    USING (NOT tally_user_elsewhere(id));
+
 -- ---------------------------------------------------------------------------
 -- Soft delete. deleted_at marks a row as gone for every list and get; only a
 -- GDPR erasure deletes physically. Uniqueness holds among live rows, so a

@@ -7,7 +7,7 @@
 
 --! create (first_name?, last_name?, phone?) : Contact
 INSERT INTO contacts (organization_id, contact_list_id, email, first_name, last_name, phone, attributes)
-VALUES (tally_current_org(), :contact_list_id, :email, :first_name, :last_name, :phone, :attributes)
+VALUES (tally_current_org(), :contact_list_id, :email::text, :first_name, :last_name, :phone, :attributes)
 RETURNING *;
 
 --! get : Contact
@@ -28,7 +28,7 @@ SELECT * FROM contacts
 
 --! update (first_name?, last_name?, phone?) : Contact
 UPDATE contacts
-   SET email = :email,
+   SET email = :email::text,
        first_name = :first_name,
        last_name = :last_name,
        phone = :phone,

@@ -8,7 +8,7 @@
 
 --! create (contact_id?) : GdprRequest
 INSERT INTO gdpr_requests (organization_id, contact_id, subject_email, request_type)
-VALUES (tally_current_org(), :contact_id, :subject_email, :request_type)
+VALUES (tally_current_org(), :contact_id, :subject_email::text, :request_type)
 RETURNING *;
 
 --! get : GdprRequest

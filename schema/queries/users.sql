@@ -12,7 +12,7 @@
 WITH new_id AS (SELECT nextval('users_id_seq') AS id),
      new_user AS (
          INSERT INTO users (id, email, full_name)
-         SELECT id, :email, :full_name FROM new_id
+         SELECT id, :email::text, :full_name FROM new_id
      ),
      membership AS (
          INSERT INTO memberships (organization_id, user_id, role_id)
@@ -26,7 +26,7 @@ SELECT id, email::text AS email, full_name, created_at, updated_at FROM users WH
 
 --! get_by_email : User
 SELECT id, email::text AS email, full_name, created_at, updated_at FROM users
- WHERE lower(email) = lower(:email);
+ WHERE lower(email) = lower(:email::text);
 
 --! list : User
 -- The organization's members.
@@ -39,5 +39,5 @@ SELECT u.id, u.email::text AS email, u.full_name, u.created_at, u.updated_at
  LIMIT :limit;
 
 --! update : User
-UPDATE users SET email = :email, full_name = :full_name WHERE id = :id
+UPDATE users SET email = :email::text, full_name = :full_name WHERE id = :id
 RETURNING id, email::text AS email, full_name, created_at, updated_at;

@@ -1,5 +1,6 @@
 //! The schema crate's integration tests against a real, migrated Postgres: constraints
-//! and the database contract, dashboards' views, migrations, tenancy.
+//! and the database contract, dashboards' views, migrations, tenancy, the generated
+//! domain queries (isolation, lifecycle, audit, status flows).
 
 // A panic in a test is a failed assertion with its message.
 #![allow(clippy::unwrap_used)]
@@ -8,5 +9,7 @@ mod codegen;
 mod common;
 mod constraints;
 mod dashboards;
+mod domain_isolation;
+mod domain_lifecycle;
 mod migrations;
 mod tenancy;

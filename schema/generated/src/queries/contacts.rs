@@ -174,7 +174,7 @@ where
 pub struct CreateStmt(&'static str, Option<tokio_postgres::Statement>);
 pub fn create() -> CreateStmt {
     CreateStmt(
-        "INSERT INTO contacts (organization_id, contact_list_id, email, first_name, last_name, phone, attributes) VALUES (tally_current_org(), $1, $2, $3, $4, $5, $6) RETURNING *",
+        "INSERT INTO contacts (organization_id, contact_list_id, email, first_name, last_name, phone, attributes) VALUES (tally_current_org(), $1, $2::text, $3, $4, $5, $6) RETURNING *",
         None,
     )
 }
@@ -404,7 +404,7 @@ impl<'c, 'a, 's, C: GenericClient>
 pub struct UpdateStmt(&'static str, Option<tokio_postgres::Statement>);
 pub fn update() -> UpdateStmt {
     UpdateStmt(
-        "UPDATE contacts SET email = $1, first_name = $2, last_name = $3, phone = $4, attributes = $5 WHERE organization_id = tally_current_org() AND id = $6 AND deleted_at IS NULL RETURNING *",
+        "UPDATE contacts SET email = $1::text, first_name = $2, last_name = $3, phone = $4, attributes = $5 WHERE organization_id = tally_current_org() AND id = $6 AND deleted_at IS NULL RETURNING *",
         None,
     )
 }

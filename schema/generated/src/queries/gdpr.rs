@@ -251,7 +251,7 @@ where
 pub struct CreateStmt(&'static str, Option<tokio_postgres::Statement>);
 pub fn create() -> CreateStmt {
     CreateStmt(
-        "INSERT INTO gdpr_requests (organization_id, contact_id, subject_email, request_type) VALUES (tally_current_org(), $1, $2, $3) RETURNING *",
+        "INSERT INTO gdpr_requests (organization_id, contact_id, subject_email, request_type) VALUES (tally_current_org(), $1, $2::text, $3) RETURNING *",
         None,
     )
 }

@@ -189,7 +189,7 @@ where
 pub struct CreateStmt(&'static str, Option<tokio_postgres::Statement>);
 pub fn create() -> CreateStmt {
     CreateStmt(
-        "WITH new_id AS (SELECT nextval('users_id_seq') AS id), new_user AS ( INSERT INTO users (id, email, full_name) SELECT id, $1, $2 FROM new_id ), membership AS ( INSERT INTO memberships (organization_id, user_id, role_id) SELECT tally_current_org(), id, $3 FROM new_id RETURNING id ) SELECT new_id.id AS user_id, membership.id AS membership_id FROM new_id, membership",
+        "WITH new_id AS (SELECT nextval('users_id_seq') AS id), new_user AS ( INSERT INTO users (id, email, full_name) SELECT id, $1::text, $2 FROM new_id ), membership AS ( INSERT INTO memberships (organization_id, user_id, role_id) SELECT tally_current_org(), id, $3 FROM new_id RETURNING id ) SELECT new_id.id AS user_id, membership.id AS membership_id FROM new_id, membership",
         None,
     )
 }
@@ -282,7 +282,7 @@ impl GetStmt {
 pub struct GetByEmailStmt(&'static str, Option<tokio_postgres::Statement>);
 pub fn get_by_email() -> GetByEmailStmt {
     GetByEmailStmt(
-        "SELECT id, email::text AS email, full_name, created_at, updated_at FROM users WHERE lower(email) = lower($1)",
+        "SELECT id, email::text AS email, full_name, created_at, updated_at FROM users WHERE lower(email) = lower($1::text)",
         None,
     )
 }
@@ -371,7 +371,7 @@ impl<'c, 'a, 's, C: GenericClient>
 pub struct UpdateStmt(&'static str, Option<tokio_postgres::Statement>);
 pub fn update() -> UpdateStmt {
     UpdateStmt(
-        "UPDATE users SET email = $1, full_name = $2 WHERE id = $3 RETURNING id, email::text AS email, full_name, created_at, updated_at",
+        "UPDATE users SET email = $1::text, full_name = $2 WHERE id = $3 RETURNING id, email::text AS email, full_name, created_at, updated_at",
         None,
     )
 }
