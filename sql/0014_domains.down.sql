@@ -27,10 +27,20 @@ DROP FUNCTION tally_audit_orgs(jsonb);
 DROP FUNCTION tally_audit_key(jsonb, text[]);
 
 DROP INDEX leads_campaign_page_idx;
-DROP INDEX leads_status_page_idx;
-DROP INDEX campaigns_status_page_idx;
+DO $$
+DECLARE
+    idx regclass;
+BEGIN
+    FOR idx IN SELECT c.oid::regclass FROM pg_class c JOIN pg_namespace n ON n.oid = c.relnamespace
+                WHERE n.nspname = 'public' AND c.relkind = 'i'
+                  AND c.relname ~ '^(contacts|campaigns|leads)_[a-z]+_page_idx$'
+                  AND c.relname NOT IN ('contacts_list_page_idx', 'contacts_created_page_idx',
+                                        'leads_campaign_page_idx') LOOP
+        EXECUTE format('DROP INDEX %s', idx);
+    END LOOP;
+END
+$$;
 DROP INDEX contacts_created_page_idx;
-DROP INDEX contacts_status_page_idx;
 DROP INDEX contacts_list_page_idx;
 CREATE INDEX contacts_validation_status_idx ON contacts (organization_id, validation_status);
 CREATE INDEX contacts_list_validation_status_idx ON contacts (contact_list_id, validation_status);

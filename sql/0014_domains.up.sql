@@ -109,14 +109,36 @@ DROP INDEX contacts_validation_status_idx;
 DROP INDEX contacts_list_validation_status_idx;
 CREATE INDEX contacts_list_page_idx ON contacts (organization_id, contact_list_id, id)
     WHERE deleted_at IS NULL;
-CREATE INDEX contacts_status_page_idx ON contacts (organization_id, validation_status, id)
-    WHERE deleted_at IS NULL;
 CREATE INDEX contacts_created_page_idx ON contacts (organization_id, created_at, id)
     WHERE deleted_at IS NULL;
-CREATE INDEX campaigns_status_page_idx ON campaigns (organization_id, status, id)
-    WHERE deleted_at IS NULL;
-CREATE INDEX leads_status_page_idx ON leads (organization_id, status, id)
-    WHERE deleted_at IS NULL;
+-- A status filter pages through one partial index per status, not through a
+-- (status, id) index: enum comparisons are not leakproof, so under row-level
+-- security the planner may not use a status as an index condition (nor its
+-- statistics), and a rare status walked the whole tenant. The tenant
+-- transactions' custom plans see the status as a constant and pick the index
+-- whose predicate it proves. A new enum label needs its index here too (a test
+-- checks that every label has one).
+DO $$
+DECLARE
+    label text;
+BEGIN
+    FOREACH label IN ARRAY enum_range(NULL::validation_status)::text[] LOOP
+        EXECUTE format('CREATE INDEX %I ON contacts (organization_id, id)'
+                       ' WHERE deleted_at IS NULL AND validation_status = %L',
+                       'contacts_' || label || '_page_idx', label);
+    END LOOP;
+    FOREACH label IN ARRAY enum_range(NULL::campaign_status)::text[] LOOP
+        EXECUTE format('CREATE INDEX %I ON campaigns (organization_id, id)'
+                       ' WHERE deleted_at IS NULL AND status = %L',
+                       'campaigns_' || label || '_page_idx', label);
+    END LOOP;
+    FOREACH label IN ARRAY enum_range(NULL::lead_status)::text[] LOOP
+        EXECUTE format('CREATE INDEX %I ON leads (organization_id, id)'
+                       ' WHERE deleted_at IS NULL AND status = %L',
+                       'leads_' || label || '_page_idx', label);
+    END LOOP;
+END
+$$;
 CREATE INDEX leads_campaign_page_idx ON leads (organization_id, campaign_id, id)
     WHERE deleted_at IS NULL;
 

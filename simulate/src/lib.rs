@@ -13,6 +13,8 @@
 //! - `seed`: the rows the plan needs; `kafka`, `throttle`, `output`: producing to Kafka
 //!   (throttled to what is committed) or writing NDJSON.
 //! - `embedded`: the in-process Kafka ([`EmbeddedKafka`]); `error`: [`SimulateError`].
+//! - `platform`: a realistic platform (organizations, users, contacts, campaigns, leads,
+//!   ... in every state) through the CRUD domains' queries ([`seed_platform`]).
 
 mod clock;
 mod embedded;
@@ -23,6 +25,7 @@ mod kafka;
 mod output;
 mod payload;
 mod plan;
+mod platform;
 mod seed;
 mod throttle;
 mod verify;
@@ -38,6 +41,7 @@ pub use plan::{
     CAMPAIGN_STRIDE, CONTACT_STRIDE, FunnelRates, MAX_ORGANIZATION_ID, SimulationPlan,
     UNKNOWN_CAMPAIGN_BASE, expected_events, plan_from_simulation,
 };
+pub use platform::{MIN_PLATFORM_CONTACTS, PlatformPlan, PlatformSummary, seed_platform};
 pub use seed::{SeedSummary, seed_database};
 pub use throttle::{Throttled, throttled};
 pub use verify::verify_ingested;

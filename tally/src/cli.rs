@@ -38,8 +38,13 @@ pub enum Command {
     Archive(ArchiveArgs),
     /// Generate realistic campaign traffic (seeded) into Kafka or as NDJSON.
     Simulate(SimulateArgs),
+    /// Seed a realistic platform (organizations, users, contacts, campaigns, leads, ...
+    /// in every state) through the domain queries, as actor `seed`.
+    Seed(SeedArgs),
     /// Run the whole pipeline on an embedded Postgres and an in-process Kafka.
     Demo(DemoArgs),
+    /// Work with contacts: import a CSV file into a contact list.
+    Contacts(ContactsArgs),
     /// Print every setting with its environment variable and default.
     Settings,
 }
@@ -275,6 +280,30 @@ pub struct SimulateArgs {
     pub organization_id: Option<i64>,
 }
 
+/// `tally seed`: what to seed; organizations a previous run seeded are left alone.
+#[derive(Debug, Args)]
+pub struct SeedArgs {
+    #[command(flatten)]
+    pub database: DatabaseArgs,
+    /// Organizations (always the same companies, in order: raising it adds the missing
+    /// ones).
+    #[arg(long, default_value_t = simulate::PlatformPlan::default().organizations,
+          value_parser = clap::value_parser!(u32).range(1..))]
+    pub organizations: u32,
+    /// Users per organization, one role each: admin, marketer, sales, viewer, then at
+    /// random.
+    #[arg(long, default_value_t = simulate::PlatformPlan::default().users_per_organization,
+          value_parser = clap::value_parser!(u32).range(1..))]
+    pub users_per_organization: u32,
+    /// Contacts per organization.
+    #[arg(long, default_value_t = simulate::PlatformPlan::default().contacts_per_organization,
+          value_parser = clap::value_parser!(u32).range(i64::from(simulate::MIN_PLATFORM_CONTACTS)..))]
+    pub contacts_per_organization: u32,
+    /// Random seed: the same seed gives the same people, addresses and choices.
+    #[arg(long, default_value_t = simulate::PlatformPlan::default().seed)]
+    pub seed: u64,
+}
+
 /// `tally demo`.
 #[derive(Debug, Args)]
 pub struct DemoArgs {
@@ -290,6 +319,38 @@ pub struct DemoArgs {
     /// Stay up after the summary, printing how to connect, until Ctrl-C.
     #[arg(long)]
     pub keep: bool,
+}
+
+/// `tally contacts import ...`.
+#[derive(Debug, Args)]
+pub struct ContactsArgs {
+    #[command(flatten)]
+    pub database: DatabaseArgs,
+    #[command(subcommand)]
+    pub action: ContactsAction,
+}
+
+/// What to do with contacts.
+#[derive(Debug, Subcommand)]
+pub enum ContactsAction {
+    /// Import a CSV file (header with an `email` column) into a contact list, validated
+    /// against the organization's active rules; bad lines are refused and listed, the
+    /// rest commit in one transaction.
+    Import {
+        /// The organization that owns the list.
+        #[arg(long, value_name = "ID")]
+        organization: i64,
+        /// The contact list to import into.
+        #[arg(long, value_name = "ID")]
+        list: i64,
+        /// Update contacts already in the list from the file (names, phone, attributes,
+        /// address casing; blank fields keep the stored value) instead of leaving them.
+        #[arg(long)]
+        update_existing: bool,
+        /// The CSV file, UTF-8; `-` reads standard input.
+        #[arg(value_name = "FILE.csv")]
+        file: std::path::PathBuf,
+    },
 }
 
 #[cfg(test)]
@@ -319,5 +380,38 @@ mod tests {
             })
         ));
         assert!(Cli::try_parse_from(["tally", "migrate", "down"]).is_err());
+    }
+
+    #[test]
+    fn contacts_import_takes_its_flags_and_a_file() {
+        let cli = Cli::try_parse_from([
+            "tally",
+            "contacts",
+            "import",
+            "--organization",
+            "7",
+            "--list",
+            "3",
+            "--update-existing",
+            "people.csv",
+        ])
+        .unwrap();
+        let Command::Contacts(ContactsArgs {
+            action:
+                ContactsAction::Import {
+                    organization: 7,
+                    list: 3,
+                    update_existing: true,
+                    file,
+                },
+            ..
+        }) = cli.command
+        else {
+            panic!("parsed as {:?}", cli.command);
+        };
+        assert_eq!(file, std::path::Path::new("people.csv"));
+        assert!(
+            Cli::try_parse_from(["tally", "contacts", "import", "--list", "3", "x.csv"]).is_err()
+        );
     }
 }

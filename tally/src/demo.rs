@@ -1,8 +1,9 @@
 //! `tally demo`: the whole pipeline on embedded parts. Starts a private Postgres from the
 //! machine's server binaries and librdkafka's in-process Kafka cluster (the real
 //! protocol), simulates campaign traffic into Kafka, ingests it exactly once, prints
-//! what happened, then aggregates the days and prints the top campaigns' funnels. With
-//! `--keep` it stays up until Ctrl-C for a look with psql.
+//! what happened, then aggregates the days and prints the top campaigns' funnels. It
+//! also seeds a small platform (`tally seed`'s default) so every CRUD domain has rows.
+//! With `--keep` it stays up until Ctrl-C for a look with psql.
 
 use std::time::{Duration, Instant};
 
@@ -12,7 +13,7 @@ use chrono::{Days, Utc};
 use ingest::{Ingest, IngestConfig, Summary};
 use localpg::{Cluster, ClusterOptions};
 use schema::Migrator;
-use simulate::{EmbeddedKafka, SimulationPlan};
+use simulate::{EmbeddedKafka, PlatformPlan, SimulationPlan};
 use tokio_postgres::{Client, NoTls};
 
 use crate::cli::DemoArgs;
@@ -68,6 +69,9 @@ async fn connect(cluster: &Cluster, database: &str) -> anyhow::Result<Client> {
 /// aggregation and the funnels it feeds.
 async fn pipeline(cluster: &Cluster, args: &DemoArgs) -> anyhow::Result<()> {
     let mut client = create_database(cluster, args).await?;
+    // The CRUD domains, populated as `tally seed` does, for a look around with --keep.
+    let platform = simulate::seed_platform(&mut client, &PlatformPlan::default()).await?;
+    println!("platform: {platform} (tally seed)");
     let kafka = EmbeddedKafka::start(1)?;
     let partitions = i32::from(args.writer.writers) * 4;
     kafka.create_topic(TOPIC, partitions)?;

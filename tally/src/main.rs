@@ -1,12 +1,14 @@
 //! `tally`: the one binary. Parses flags, starts tracing and hands over to the command.
 
 mod cli;
+mod contacts_cmd;
 mod demo;
 mod ingest_cmd;
 mod jobs;
 mod lifecycle;
 mod migrate;
 mod progress;
+mod seed_cmd;
 mod settings;
 mod shutdown;
 mod simulate_cmd;
@@ -45,7 +47,9 @@ fn main() -> std::process::ExitCode {
             Command::Restore(args) => lifecycle::restore(args).await,
             Command::Archive(args) => lifecycle::archive(args).await,
             Command::Simulate(args) => simulate_cmd::run(args).await,
+            Command::Seed(args) => seed_cmd::run(args).await,
             Command::Demo(args) => demo::run(args).await,
+            Command::Contacts(args) => contacts_cmd::run(args).await,
             Command::Settings => {
                 print!("{}", settings::table());
                 Ok(())

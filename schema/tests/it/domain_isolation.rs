@@ -349,16 +349,18 @@ fn isolation_checks() -> Vec<(&'static str, Check)> {
         }
         "contacts::list" => |tx| {
             only_a("all", contacts::list()
-                .bind(tx, &0, &None, &None, &None, &None, &ALL).all().await,
+                .bind(tx, &0, &None, &None, &ALL).all().await,
                 |r| r.organization_id)?;
             empty("B's list", contacts::list()
-                .bind(tx, &0, &Some(B_LIST), &None, &None, &None, &ALL).all().await)?;
+                .bind(tx, &0, &Some(B_LIST), &None, &ALL).all().await)?;
             only_a("risky", contacts::list()
-                .bind(tx, &0, &None, &Some(ValidationStatus::risky), &None, &None, &ALL)
+                .bind(tx, &0, &None, &Some(ValidationStatus::risky), &ALL)
                 .all().await,
-                |r| r.organization_id)?;
-            only_a("created in a range", contacts::list()
-                .bind(tx, &0, &None, &None, &Some(testkit::at("2000-01-01T00:00:00Z")),
+                |r| r.organization_id)
+        }
+        "contacts::list_created" => |tx| {
+            only_a("created in a range", contacts::list_created()
+                .bind(tx, &testkit::at("2000-01-01T00:00:00Z"), &0,
                       &Some(testkit::at("2100-01-01T00:00:00Z")), &ALL).all().await,
                 |r| r.organization_id)
         }

@@ -146,6 +146,10 @@ fn demo_runs_the_pipeline_and_accounts_for_every_record() {
     assert_eq!(stored + duplicates + dead, 20_000, "{text}");
     assert!(duplicates > 0 && dead > 0, "{text}");
     assert!(text.contains("records/s"), "{text}");
+    assert!(
+        text.contains("platform: 3 organizations, 12 users") && text.contains("15 campaigns"),
+        "the demo seeds the default platform:\n{text}"
+    );
     for kind in ["SENT", "OPEN", "CLICK", "FORM_SUBMIT", "out_of_window"] {
         assert!(text.contains(kind), "{kind} missing:\n{text}");
     }
@@ -440,4 +444,58 @@ async fn lifecycle_jobs_run_and_an_archived_day_lists_and_restores() {
     assert!(!ok);
     assert!(err.contains("--to"), "{err}");
     let _ = std::fs::remove_dir_all(&store);
+}
+
+#[tokio::test]
+async fn seed_fills_a_migrated_database_once_and_refuses_an_unmigrated_one() {
+    let db = TestDb::migrated().await;
+    let url = db.connection_string();
+    let (ok, out, err) = tally(
+        &[
+            "seed",
+            "--database-url",
+            &url,
+            "--organizations",
+            "2",
+            "--contacts-per-organization",
+            "30",
+            "--seed",
+            "7",
+        ],
+        None,
+    );
+    assert!(ok, "{err}");
+    assert!(out.starts_with("seeded 2 organizations (seed 7"), "{out}");
+    for line in [
+        "northwind.example",
+        "bluebird-analytics.example",
+        "contacts                    60",
+        "campaigns                   10  (draft, scheduled, active, completed)",
+        "GDPR requests                4",
+    ] {
+        assert!(out.contains(line), "{line:?} missing:\n{out}");
+    }
+    let client = db.connect().await;
+    let actors: Vec<String> =
+        testkit::column(&client, "SELECT DISTINCT actor FROM audit_logs").await;
+    assert_eq!(actors, ["seed"]);
+
+    // Again (DATABASE_URL this time): the organizations exist, nothing changes.
+    let (ok, out, err) = tally(&["seed", "--organizations", "2"], Some(&url));
+    assert!(ok, "{err}");
+    assert!(
+        out.starts_with("already seeded: all 2 organizations exist, nothing changed"),
+        "{out}"
+    );
+    let contacts: Vec<i64> = testkit::column(&client, "SELECT count(*) FROM contacts").await;
+    assert_eq!(contacts, [60]);
+
+    let (ok, _, err) = tally(&["seed", "--contacts-per-organization", "3"], Some(&url));
+    assert!(!ok);
+    assert!(err.contains("--contacts-per-organization"), "{err}");
+
+    let empty = TestDb::empty().await;
+    let (ok, _, err) = tally(&["seed"], Some(&empty.connection_string()));
+    assert!(!ok);
+    assert!(err.contains("tally migrate"), "{err}");
 }

@@ -7,5 +7,6 @@
 mod backpressure;
 mod cli;
 mod common;
+mod contacts;
 mod kill;
 mod resilience;

@@ -20,7 +20,12 @@ pub struct ListParams {
     pub after: i64,
     pub list: Option<i64>,
     pub status: Option<crate::types::ValidationStatus>,
-    pub created_from: Option<chrono::DateTime<chrono::Utc>>,
+    pub limit: i64,
+}
+#[derive(Clone, Copy, Debug)]
+pub struct ListCreatedParams {
+    pub after_created_at: chrono::DateTime<chrono::Utc>,
+    pub after: i64,
     pub created_before: Option<chrono::DateTime<chrono::Utc>>,
     pub limit: i64,
 }
@@ -326,7 +331,7 @@ impl GetStmt {
 pub struct ListStmt(&'static str, Option<tokio_postgres::Statement>);
 pub fn list() -> ListStmt {
     ListStmt(
-        "SELECT * FROM contacts WHERE organization_id = tally_current_org() AND deleted_at IS NULL AND id > $1 AND ($2::bigint IS NULL OR contact_list_id = $2) AND ($3::validation_status IS NULL OR validation_status = $3) AND ($4::timestamptz IS NULL OR created_at >= $4) AND ($5::timestamptz IS NULL OR created_at < $5) ORDER BY id LIMIT $6",
+        "SELECT * FROM contacts WHERE organization_id = tally_current_org() AND deleted_at IS NULL AND id > $1 AND ($2::bigint IS NULL OR contact_list_id = $2) AND ($3::validation_status IS NULL OR validation_status = $3) ORDER BY id LIMIT $4",
         None,
     )
 }
@@ -344,13 +349,11 @@ impl ListStmt {
         after: &'a i64,
         list: &'a Option<i64>,
         status: &'a Option<crate::types::ValidationStatus>,
-        created_from: &'a Option<chrono::DateTime<chrono::Utc>>,
-        created_before: &'a Option<chrono::DateTime<chrono::Utc>>,
         limit: &'a i64,
-    ) -> ContactQuery<'c, 'a, 's, C, Contact, 6> {
+    ) -> ContactQuery<'c, 'a, 's, C, Contact, 4> {
         ContactQuery {
             client,
-            params: [after, list, status, created_from, created_before, limit],
+            params: [after, list, status, limit],
             query: self.0,
             cached: self.1.as_ref(),
             extractor:
@@ -381,7 +384,7 @@ impl<'c, 'a, 's, C: GenericClient>
         'a,
         's,
         ListParams,
-        ContactQuery<'c, 'a, 's, C, Contact, 6>,
+        ContactQuery<'c, 'a, 's, C, Contact, 4>,
         C,
     > for ListStmt
 {
@@ -389,13 +392,85 @@ impl<'c, 'a, 's, C: GenericClient>
         &'s self,
         client: &'c C,
         params: &'a ListParams,
-    ) -> ContactQuery<'c, 'a, 's, C, Contact, 6> {
+    ) -> ContactQuery<'c, 'a, 's, C, Contact, 4> {
         self.bind(
             client,
             &params.after,
             &params.list,
             &params.status,
-            &params.created_from,
+            &params.limit,
+        )
+    }
+}
+pub struct ListCreatedStmt(&'static str, Option<tokio_postgres::Statement>);
+pub fn list_created() -> ListCreatedStmt {
+    ListCreatedStmt(
+        "SELECT * FROM contacts WHERE organization_id = tally_current_org() AND deleted_at IS NULL AND (created_at, id) > ($1, $2) AND ($3::timestamptz IS NULL OR created_at < $3) ORDER BY created_at, id LIMIT $4",
+        None,
+    )
+}
+impl ListCreatedStmt {
+    pub async fn prepare<'a, C: GenericClient>(
+        mut self,
+        client: &'a C,
+    ) -> Result<Self, tokio_postgres::Error> {
+        self.1 = Some(client.prepare(self.0).await?);
+        Ok(self)
+    }
+    pub fn bind<'c, 'a, 's, C: GenericClient>(
+        &'s self,
+        client: &'c C,
+        after_created_at: &'a chrono::DateTime<chrono::Utc>,
+        after: &'a i64,
+        created_before: &'a Option<chrono::DateTime<chrono::Utc>>,
+        limit: &'a i64,
+    ) -> ContactQuery<'c, 'a, 's, C, Contact, 4> {
+        ContactQuery {
+            client,
+            params: [after_created_at, after, created_before, limit],
+            query: self.0,
+            cached: self.1.as_ref(),
+            extractor:
+                |row: &tokio_postgres::Row| -> Result<ContactBorrowed, tokio_postgres::Error> {
+                    Ok(ContactBorrowed {
+                        organization_id: row.try_get(0)?,
+                        id: row.try_get(1)?,
+                        contact_list_id: row.try_get(2)?,
+                        email: row.try_get(3)?,
+                        first_name: row.try_get(4)?,
+                        last_name: row.try_get(5)?,
+                        phone: row.try_get(6)?,
+                        validation_status: row.try_get(7)?,
+                        validation_details: row.try_get(8)?,
+                        created_at: row.try_get(9)?,
+                        updated_at: row.try_get(10)?,
+                        deleted_at: row.try_get(11)?,
+                        attributes: row.try_get(12)?,
+                    })
+                },
+            mapper: |it| Contact::from(it),
+        }
+    }
+}
+impl<'c, 'a, 's, C: GenericClient>
+    crate::client::async_::Params<
+        'c,
+        'a,
+        's,
+        ListCreatedParams,
+        ContactQuery<'c, 'a, 's, C, Contact, 4>,
+        C,
+    > for ListCreatedStmt
+{
+    fn params(
+        &'s self,
+        client: &'c C,
+        params: &'a ListCreatedParams,
+    ) -> ContactQuery<'c, 'a, 's, C, Contact, 4> {
+        self.bind(
+            client,
+            &params.after_created_at,
+            &params.after,
             &params.created_before,
             &params.limit,
         )

@@ -2,9 +2,7 @@
 //! from `email_send_simulations`, NDJSON output, and producing to the embedded Kafka.
 //!
 //! Throughput is printed (run with `--nocapture`, in release for real numbers:
-//! `cargo test --release -p ingest --test simulate -- --nocapture`).
-
-#![allow(clippy::unwrap_used)]
+//! `cargo test --release -p simulate --test it traffic -- --nocapture`).
 
 use std::collections::{HashMap, HashSet};
 use std::hash::{DefaultHasher, Hash, Hasher};
@@ -665,7 +663,7 @@ async fn produce_to_the_embedded_kafka_and_read_everything_back() {
 
 /// The producer's throughput target: a million records into the mock cluster in a few
 /// seconds. Ignored by default (it holds ~0.5 GB in the mock); run it with
-/// `cargo test --release -p ingest --test simulate -- --ignored --nocapture`.
+/// `cargo test --release -p simulate --test it traffic -- --ignored --nocapture`.
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 #[ignore]
 async fn produce_a_million_records() {
