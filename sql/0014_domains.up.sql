@@ -186,11 +186,11 @@ BEGIN
     -- changed(r, action, changes): one row per changed row, r its (new) row as jsonb.
     IF TG_OP = 'INSERT' THEN
         changed := $q$
-            SELECT r, 'insert', jsonb_build_object('new', jsonb_strip_nulls(r - 'created_at' - 'updated_at'))
+            SELECT r, 'insert', jsonb_build_object('new', jsonb_strip_nulls(r))
               FROM (SELECT to_jsonb(n) AS r FROM new_rows n) AS s $q$;
     ELSIF TG_OP = 'DELETE' THEN
         changed := $q$
-            SELECT r, 'delete', jsonb_build_object('old', jsonb_strip_nulls(r - 'created_at' - 'updated_at'))
+            SELECT r, 'delete', jsonb_build_object('old', jsonb_strip_nulls(r))
               FROM (SELECT to_jsonb(d) AS r FROM old_rows d) AS s $q$;
     ELSE
         changed := format($q$

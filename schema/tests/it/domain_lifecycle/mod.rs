@@ -108,7 +108,7 @@ impl World {
                 entity_id: r.get(3),
                 actor: r.get(4),
                 actor_user_id: r.get(5),
-                changes: canonical(r.get(6)),
+                changes: without_row_times(r.get(1), canonical(r.get(6))),
             })
             .collect()
     }
@@ -193,14 +193,28 @@ fn strip_nulls(value: Value) -> Value {
     }
 }
 
-/// A row as an audit entry holds it: every column but the bookkeeping timestamps,
-/// without nulls.
+/// A row as an audit entry holds it: every column without nulls (and, as the tests
+/// compare it, without the row's own timestamps).
 fn row_json(row: &impl Serialize) -> Value {
     let mut value = serde_json::to_value(row).unwrap();
     let map = value.as_object_mut().unwrap();
     map.remove("created_at");
     map.remove("updated_at");
     strip_nulls(value)
+}
+
+/// An insert's or delete's whole row holds its created_at and updated_at, which the
+/// expectations written by hand cannot know: they are compared everywhere else.
+fn without_row_times(action: &str, mut changes: Value) -> Value {
+    if action == "insert" || action == "delete" {
+        for side in ["new", "old"] {
+            if let Some(row) = changes.get_mut(side).and_then(Value::as_object_mut) {
+                row.remove("created_at");
+                row.remove("updated_at");
+            }
+        }
+    }
+    changes
 }
 
 /// An entry by user 7 in organization 1.
