@@ -18,7 +18,8 @@ pub trait PgEnum: Sized + Copy + 'static {
 }
 
 macro_rules! pg_enum {
-    // An enum clorinde generated (schema-queries): only the trait and Display here.
+    // The trait alone: for an enum clorinde generated (schema-queries), whose Display
+    // the orphan rule leaves to that crate.
     (impl $name:ident = $pg:tt { $($variant:ident = $label:tt),+ $(,)? }) => {
         impl PgEnum for $name {
             const PG_TYPE: &'static str = $pg;
@@ -41,15 +42,7 @@ macro_rules! pg_enum {
             $($(#[$vdoc])* #[postgres(name = $label)] #[serde(rename = $label)] $variant),+
         }
 
-        impl PgEnum for $name {
-            const PG_TYPE: &'static str = $pg;
-            const ALL: &'static [Self] = &[$($name::$variant),+];
-            fn as_str(self) -> &'static str {
-                match self {
-                    $($name::$variant => $label),+
-                }
-            }
-        }
+        pg_enum!(impl $name = $pg { $($variant = $label),+ });
 
         impl std::fmt::Display for $name {
             fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
