@@ -1,5 +1,6 @@
 // This file was generated with `clorinde`. Do not modify.
 
+pub mod api_keys;
 pub mod assignments;
 pub mod audit;
 pub mod campaigns;

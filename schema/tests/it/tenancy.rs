@@ -374,3 +374,65 @@ async fn begin_tenant_scopes_a_transaction_to_one_organization() {
         .get(0);
     assert_eq!(n, 0);
 }
+
+/// The API's one door before it knows the tenant: a live key's hash gives its own
+/// organization, key, role and permissions to any role, and nothing for a revoked key,
+/// an unknown hash or a soft-deleted organization.
+#[tokio::test]
+async fn an_api_key_authenticates_as_its_organization_only() {
+    use schema::domains::api_keys;
+    let db = TestDb::migrated().await;
+    let mut client = db.connect().await;
+    client.batch_execute(FIXTURE).await.unwrap();
+    let hash = |key: &str| -> Vec<u8> {
+        use sha2::Digest;
+        sha2::Sha256::digest(key.as_bytes()).to_vec()
+    };
+    let tx = app_tx(&mut client, None).await;
+    let caller = api_keys::authenticate()
+        .bind(&tx, &hash("tly_acme_fixture_key"))
+        .opt()
+        .await
+        .unwrap()
+        .expect("the fixture's key of organization 1 authenticates");
+    assert_eq!(
+        (caller.organization_id, caller.key_id, caller.role_id),
+        (1, 11, 11)
+    );
+    assert_eq!(
+        caller.permissions,
+        ["campaign.read", "campaign.write", "contact.write"]
+    );
+    for unknown in ["tly_acme_fixture_ke", "", "tly_globex_fixture_key "] {
+        assert!(
+            api_keys::authenticate()
+                .bind(&tx, &hash(unknown))
+                .opt()
+                .await
+                .unwrap()
+                .is_none(),
+            "{unknown:?} authenticated"
+        );
+    }
+    tx.rollback().await.unwrap();
+
+    client
+        .batch_execute(
+            "UPDATE api_keys SET revoked_at = now() WHERE id = 11;
+             UPDATE organizations SET deleted_at = now() WHERE id = 2;",
+        )
+        .await
+        .unwrap();
+    let tx = app_tx(&mut client, None).await;
+    for key in ["tly_acme_fixture_key", "tly_globex_fixture_key"] {
+        assert!(
+            api_keys::authenticate()
+                .bind(&tx, &hash(key))
+                .opt()
+                .await
+                .unwrap()
+                .is_none(),
+            "{key}: a revoked key or a deleted organization's key authenticated"
+        );
+    }
+}

@@ -57,14 +57,6 @@ pub(crate) async fn world() -> World {
             .unwrap();
         assert_eq!(org.id, id, "organization ids of a fresh database");
     }
-    client
-        .batch_execute(
-            "INSERT INTO permissions (key, description) VALUES
-                 ('campaign.read', 'See campaigns'), ('campaign.write', 'Edit campaigns'),
-                 ('contact.write', 'Edit contacts')",
-        )
-        .await
-        .unwrap();
     World { client, _db: db }
 }
 
