@@ -12,4 +12,5 @@ mod dashboards;
 mod domain_isolation;
 mod domain_lifecycle;
 mod migrations;
+mod rate_limits;
 mod tenancy;

@@ -24,6 +24,7 @@ const PIPELINE_TABLES: &[&str] = &[
     "event_sketch_fragments",
     "ingest_offsets",
     "job_runs",
+    "rate_limit_buckets",
     "tally_migrations",
 ];
 
