@@ -56,3 +56,10 @@ RETURNING *;
 UPDATE contacts SET deleted_at = NULL
  WHERE organization_id = tally_current_org() AND id = :id AND deleted_at IS NOT NULL
 RETURNING *;
+
+--! get_by_email : Contact
+-- The live contact with this address in a list (case-insensitive), as a landing-page
+-- submission finds its submitter.
+SELECT * FROM contacts
+ WHERE organization_id = tally_current_org() AND contact_list_id = :list
+   AND lower(email) = lower(:email::text) AND deleted_at IS NULL;

@@ -44,3 +44,12 @@ RETURNING *;
 UPDATE leads SET deleted_at = NULL
  WHERE organization_id = tally_current_org() AND id = :id AND deleted_at IS NOT NULL
 RETURNING *;
+
+--! get_for (campaign_id?) : Lead
+-- A contact's live lead from a campaign (or from no campaign), the oldest first: a
+-- second submission updates it rather than making another.
+SELECT * FROM leads
+ WHERE organization_id = tally_current_org() AND contact_id = :contact_id
+   AND campaign_id IS NOT DISTINCT FROM :campaign_id AND deleted_at IS NULL
+ ORDER BY id
+ LIMIT 1;

@@ -363,6 +363,10 @@ fn isolation_checks() -> Vec<(&'static str, Check)> {
             nothing("live", contacts::get().bind(tx, &B_CONTACT).opt().await)?;
             nothing("deleted", contacts::get().bind(tx, &B_DELETED).opt().await)
         }
+        "contacts::get_by_email" => |tx| {
+            nothing("B's contact in B's list", contacts::get_by_email()
+                .bind(tx, &B_LIST, &"frank@prospect.example").opt().await)
+        }
         "contacts::list" => |tx| {
             only_a("all", contacts::list()
                 .bind(tx, &0, &None, &None, &ALL).all().await,
@@ -530,6 +534,10 @@ fn isolation_checks() -> Vec<(&'static str, Check)> {
         "leads::get" => |tx| {
             nothing("live", leads::get().bind(tx, &B_LEAD).opt().await)?;
             nothing("deleted", leads::get().bind(tx, &B_DELETED).opt().await)
+        }
+        "leads::get_for" => |tx| {
+            nothing("B's contact's lead", leads::get_for()
+                .bind(tx, &B_CONTACT, &Some(B_CAMPAIGN)).opt().await)
         }
         "leads::list" => |tx| {
             only_a("all", leads::list().bind(tx, &0, &None, &None, &ALL).all().await,

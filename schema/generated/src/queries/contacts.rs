@@ -44,6 +44,11 @@ pub struct UpdateParams<
     pub attributes: T5,
     pub id: i64,
 }
+#[derive(Debug)]
+pub struct GetByEmailParams<T1: crate::StringSql> {
+    pub list: i64,
+    pub email: T1,
+}
 #[derive(Debug, Clone, PartialEq, serde::Serialize, serde::Deserialize)]
 pub struct Contact {
     pub organization_id: i64,
@@ -666,5 +671,71 @@ impl RestoreStmt {
                 },
             mapper: |it| Contact::from(it),
         }
+    }
+}
+pub struct GetByEmailStmt(&'static str, Option<tokio_postgres::Statement>);
+pub fn get_by_email() -> GetByEmailStmt {
+    GetByEmailStmt(
+        "SELECT * FROM contacts WHERE organization_id = tally_current_org() AND contact_list_id = $1 AND lower(email) = lower($2::text) AND deleted_at IS NULL",
+        None,
+    )
+}
+impl GetByEmailStmt {
+    pub async fn prepare<'a, C: GenericClient>(
+        mut self,
+        client: &'a C,
+    ) -> Result<Self, tokio_postgres::Error> {
+        self.1 = Some(client.prepare(self.0).await?);
+        Ok(self)
+    }
+    pub fn bind<'c, 'a, 's, C: GenericClient, T1: crate::StringSql>(
+        &'s self,
+        client: &'c C,
+        list: &'a i64,
+        email: &'a T1,
+    ) -> ContactQuery<'c, 'a, 's, C, Contact, 2> {
+        ContactQuery {
+            client,
+            params: [list, email],
+            query: self.0,
+            cached: self.1.as_ref(),
+            extractor:
+                |row: &tokio_postgres::Row| -> Result<ContactBorrowed, tokio_postgres::Error> {
+                    Ok(ContactBorrowed {
+                        organization_id: row.try_get(0)?,
+                        id: row.try_get(1)?,
+                        contact_list_id: row.try_get(2)?,
+                        email: row.try_get(3)?,
+                        first_name: row.try_get(4)?,
+                        last_name: row.try_get(5)?,
+                        phone: row.try_get(6)?,
+                        validation_status: row.try_get(7)?,
+                        validation_details: row.try_get(8)?,
+                        created_at: row.try_get(9)?,
+                        updated_at: row.try_get(10)?,
+                        deleted_at: row.try_get(11)?,
+                        attributes: row.try_get(12)?,
+                    })
+                },
+            mapper: |it| Contact::from(it),
+        }
+    }
+}
+impl<'c, 'a, 's, C: GenericClient, T1: crate::StringSql>
+    crate::client::async_::Params<
+        'c,
+        'a,
+        's,
+        GetByEmailParams<T1>,
+        ContactQuery<'c, 'a, 's, C, Contact, 2>,
+        C,
+    > for GetByEmailStmt
+{
+    fn params(
+        &'s self,
+        client: &'c C,
+        params: &'a GetByEmailParams<T1>,
+    ) -> ContactQuery<'c, 'a, 's, C, Contact, 2> {
+        self.bind(client, &params.list, &params.email)
     }
 }

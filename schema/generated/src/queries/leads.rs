@@ -26,6 +26,11 @@ pub struct MoveToParams {
     pub status: crate::types::LeadStatus,
     pub id: i64,
 }
+#[derive(Clone, Copy, Debug)]
+pub struct GetForParams {
+    pub contact_id: i64,
+    pub campaign_id: Option<i64>,
+}
 #[derive(Debug, Clone, PartialEq, serde::Serialize, serde::Deserialize)]
 pub struct Lead {
     pub organization_id: i64,
@@ -539,5 +544,62 @@ impl RestoreStmt {
             },
             mapper: |it| Lead::from(it),
         }
+    }
+}
+pub struct GetForStmt(&'static str, Option<tokio_postgres::Statement>);
+pub fn get_for() -> GetForStmt {
+    GetForStmt(
+        "SELECT * FROM leads WHERE organization_id = tally_current_org() AND contact_id = $1 AND campaign_id IS NOT DISTINCT FROM $2 AND deleted_at IS NULL ORDER BY id LIMIT 1",
+        None,
+    )
+}
+impl GetForStmt {
+    pub async fn prepare<'a, C: GenericClient>(
+        mut self,
+        client: &'a C,
+    ) -> Result<Self, tokio_postgres::Error> {
+        self.1 = Some(client.prepare(self.0).await?);
+        Ok(self)
+    }
+    pub fn bind<'c, 'a, 's, C: GenericClient>(
+        &'s self,
+        client: &'c C,
+        contact_id: &'a i64,
+        campaign_id: &'a Option<i64>,
+    ) -> LeadQuery<'c, 'a, 's, C, Lead, 2> {
+        LeadQuery {
+            client,
+            params: [contact_id, campaign_id],
+            query: self.0,
+            cached: self.1.as_ref(),
+            extractor: |row: &tokio_postgres::Row| -> Result<LeadBorrowed, tokio_postgres::Error> {
+                Ok(LeadBorrowed {
+                    organization_id: row.try_get(0)?,
+                    id: row.try_get(1)?,
+                    contact_id: row.try_get(2)?,
+                    campaign_id: row.try_get(3)?,
+                    form_id: row.try_get(4)?,
+                    status: row.try_get(5)?,
+                    score: row.try_get(6)?,
+                    notes: row.try_get(7)?,
+                    created_at: row.try_get(8)?,
+                    updated_at: row.try_get(9)?,
+                    deleted_at: row.try_get(10)?,
+                })
+            },
+            mapper: |it| Lead::from(it),
+        }
+    }
+}
+impl<'c, 'a, 's, C: GenericClient>
+    crate::client::async_::Params<'c, 'a, 's, GetForParams, LeadQuery<'c, 'a, 's, C, Lead, 2>, C>
+    for GetForStmt
+{
+    fn params(
+        &'s self,
+        client: &'c C,
+        params: &'a GetForParams,
+    ) -> LeadQuery<'c, 'a, 's, C, Lead, 2> {
+        self.bind(client, &params.contact_id, &params.campaign_id)
     }
 }

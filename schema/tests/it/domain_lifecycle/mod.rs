@@ -14,6 +14,7 @@ mod campaigns;
 mod contacts;
 mod flows;
 mod forms;
+mod landing;
 mod leads;
 mod organizations;
 mod parameters;
