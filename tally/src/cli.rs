@@ -6,7 +6,7 @@ use clap::{Args, Parser, Subcommand, ValueEnum};
 
 use crate::settings::{
     ArchiveStoreArgs, DatabaseArgs, EmbeddedArgs, JobArgs, KafkaArgs, LimitArgs, LogArgs,
-    MetricsArgs, PartitionArgs, WriterArgs,
+    MetricsArgs, PartitionArgs, ServeArgs, WriterArgs,
 };
 
 /// Event ingestion and aggregation for campaign events: Kafka to daily-partitioned
@@ -45,6 +45,11 @@ pub enum Command {
     Demo(DemoArgs),
     /// Work with contacts: import a CSV file into a contact list.
     Contacts(ContactsArgs),
+    /// Serve the HTTP API (the CRUD domains under /v1, authenticated by API keys) until
+    /// SIGINT/SIGTERM; the requests in flight then finish.
+    Serve(ServeArgs),
+    /// Make or revoke the API keys clients authenticate with.
+    ApiKey(ApiKeyArgs),
     /// Print every setting with its environment variable and default.
     Settings,
 }
@@ -353,6 +358,42 @@ pub enum ContactsAction {
     },
 }
 
+/// `tally api-key create | revoke`.
+#[derive(Debug, Args)]
+pub struct ApiKeyArgs {
+    #[command(flatten)]
+    pub database: DatabaseArgs,
+    #[command(subcommand)]
+    pub action: ApiKeyAction,
+}
+
+/// What to do with API keys.
+#[derive(Debug, Subcommand)]
+pub enum ApiKeyAction {
+    /// Make a key for an organization, acting with one of its roles; the key is printed
+    /// once, on standard output (only its SHA-256 is stored).
+    Create {
+        /// The organization the key acts for.
+        #[arg(long, value_name = "ID")]
+        organization: i64,
+        /// The role whose permissions the key has: its id or its exact name.
+        #[arg(long, value_name = "ROLE")]
+        role: api::RoleRef,
+        /// A name for the key in lists and logs (default: the role's name and ` key`).
+        #[arg(long)]
+        name: Option<String>,
+    },
+    /// Revoke a key: it stops authenticating at once.
+    Revoke {
+        /// The organization the key belongs to.
+        #[arg(long, value_name = "ID")]
+        organization: i64,
+        /// The key's id (printed by `create`).
+        #[arg(long, value_name = "ID")]
+        id: i64,
+    },
+}
+
 #[cfg(test)]
 mod tests {
     use clap::CommandFactory as _;
@@ -380,6 +421,45 @@ mod tests {
             })
         ));
         assert!(Cli::try_parse_from(["tally", "migrate", "down"]).is_err());
+    }
+
+    #[test]
+    fn api_key_create_takes_a_role_by_name_or_id() {
+        let parse = |role: &str| {
+            let cli = Cli::try_parse_from([
+                "tally",
+                "api-key",
+                "create",
+                "--organization",
+                "3",
+                "--role",
+                role,
+            ])
+            .unwrap();
+            match cli.command {
+                Command::ApiKey(ApiKeyArgs {
+                    action: ApiKeyAction::Create { role, .. },
+                    ..
+                }) => role,
+                other => panic!("parsed as {other:?}"),
+            }
+        };
+        assert_eq!(parse("12"), api::RoleRef::Id(12));
+        assert_eq!(parse("marketer"), api::RoleRef::Name("marketer".into()));
+        assert!(
+            Cli::try_parse_from(["tally", "api-key", "revoke", "--organization", "3"]).is_err()
+        );
+    }
+
+    #[test]
+    fn serve_defaults_to_loopback_and_one_mebibyte() {
+        let cli = Cli::try_parse_from(["tally", "serve"]).unwrap();
+        let Command::Serve(args) = cli.command else {
+            panic!("parsed as {:?}", cli.command);
+        };
+        assert_eq!(args.addr.to_string(), "127.0.0.1:8080");
+        assert_eq!(args.max_body, 1024 * 1024);
+        assert_eq!(args.request_timeout, std::time::Duration::from_secs(30));
     }
 
     #[test]

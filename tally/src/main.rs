@@ -1,5 +1,6 @@
 //! `tally`: the one binary. Parses flags, starts tracing and hands over to the command.
 
+mod api_key_cmd;
 mod cli;
 mod contacts_cmd;
 mod demo;
@@ -9,6 +10,7 @@ mod lifecycle;
 mod migrate;
 mod progress;
 mod seed_cmd;
+mod serve_cmd;
 mod settings;
 mod shutdown;
 mod simulate_cmd;
@@ -50,6 +52,8 @@ fn main() -> std::process::ExitCode {
             Command::Seed(args) => seed_cmd::run(args).await,
             Command::Demo(args) => demo::run(args).await,
             Command::Contacts(args) => contacts_cmd::run(args).await,
+            Command::Serve(args) => serve_cmd::run(args).await,
+            Command::ApiKey(args) => api_key_cmd::run(args).await,
             Command::Settings => {
                 print!("{}", settings::table());
                 Ok(())

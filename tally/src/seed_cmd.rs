@@ -18,7 +18,7 @@ pub async fn run(args: SeedArgs) -> anyhow::Result<()> {
         .await
         .with_context(|| format!("cannot connect to database {:?}", config.get_dbname()))?;
     let connection = tokio::spawn(connection);
-    ensure_migrated(&mut client).await?;
+    ensure_migrated(&mut client, "tally seed").await?;
     let plan = PlatformPlan {
         seed: args.seed,
         organizations: args.organizations,
@@ -32,8 +32,12 @@ pub async fn run(args: SeedArgs) -> anyhow::Result<()> {
     Ok(())
 }
 
-/// Fails unless every migration this build knows is applied, unchanged.
-async fn ensure_migrated(client: &mut tokio_postgres::Client) -> anyhow::Result<()> {
+/// Fails unless every migration this build knows is applied, unchanged; `command` is
+/// what to run again afterwards.
+pub async fn ensure_migrated(
+    client: &mut tokio_postgres::Client,
+    command: &str,
+) -> anyhow::Result<()> {
     let migrator = Migrator::default();
     migrator.verify(client).await?;
     let pending: Vec<u32> = migrator
@@ -46,7 +50,7 @@ async fn ensure_migrated(client: &mut tokio_postgres::Client) -> anyhow::Result<
     if !pending.is_empty() {
         bail!(
             "the database lacks migrations {pending:?}: run `tally migrate` on it first, then \
-             `tally seed` again"
+             `{command}` again"
         );
     }
     Ok(())

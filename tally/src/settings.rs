@@ -272,6 +272,68 @@ impl MetricsArgs {
     }
 }
 
+/// The HTTP API's listener, pool and request limits.
+#[derive(Debug, Args)]
+pub struct ServeArgs {
+    #[command(flatten)]
+    pub database: DatabaseArgs,
+    /// Address the API listens on, `host:port` (port 0 picks a free one and logs it).
+    #[arg(
+        long,
+        env = "TALLY_API_ADDR",
+        default_value = "127.0.0.1:8080",
+        value_name = "ADDR"
+    )]
+    pub addr: std::net::SocketAddr,
+    /// Most database connections the API holds; a request holds one while it runs.
+    #[arg(long, env = "TALLY_API_POOL_SIZE", default_value_t = 16, value_parser = clap::value_parser!(u16).range(1..=1000))]
+    pub pool_size: u16,
+    /// Largest request body (`1MiB`, `64KiB`, or bytes); a larger one is answered 413.
+    #[arg(long, env = "TALLY_API_MAX_BODY", default_value = "1MiB", value_parser = parse_size)]
+    pub max_body: usize,
+    /// Longest a request may take before it is answered 503 and its statement cancelled.
+    #[arg(long, env = "TALLY_API_REQUEST_TIMEOUT", default_value = "30s", value_parser = parse_duration)]
+    pub request_timeout: Duration,
+}
+
+impl ServeArgs {
+    /// The server's configuration.
+    pub fn config(&self) -> anyhow::Result<api::ServeConfig> {
+        let mut config = api::ServeConfig::new(self.addr, self.database.config()?);
+        config.pool_size = usize::from(self.pool_size);
+        config.limits = api::Limits {
+            max_body_bytes: self.max_body,
+            request_timeout: self.request_timeout,
+        };
+        Ok(config)
+    }
+}
+
+/// A size such as `1MiB`, `64KiB`, `512B` or `1048576`.
+pub fn parse_size(text: &str) -> Result<usize, String> {
+    let text = text.trim();
+    let split = text
+        .find(|c: char| !c.is_ascii_digit())
+        .unwrap_or(text.len());
+    let (number, unit) = text.split_at(split);
+    let n: usize = number
+        .parse()
+        .map_err(|_| format!("{text:?} is not a size like 1MiB, 64KiB or 4096"))?;
+    let factor = match unit.trim() {
+        "" | "B" => 1,
+        "KiB" => 1024,
+        "MiB" => 1024 * 1024,
+        _ => {
+            return Err(format!(
+                "{text:?}: unknown unit {unit:?}; use B, KiB or MiB"
+            ));
+        }
+    };
+    n.checked_mul(factor)
+        .filter(|n| *n > 0)
+        .ok_or_else(|| format!("{text:?} is not a size from 1 byte up"))
+}
+
 /// A duration such as `250ms`, `30s`, `5m`, `24h` or `730d`.
 pub fn parse_duration(text: &str) -> Result<Duration, String> {
     let text = text.trim();
@@ -430,6 +492,15 @@ mod tests {
         assert_eq!(parse_duration("15"), Ok(Duration::from_secs(15)));
         assert!(parse_duration("1w").unwrap_err().contains("unknown unit"));
         assert!(parse_duration("soon").is_err());
+    }
+
+    #[test]
+    fn sizes_parse_with_units_and_refuse_nonsense() {
+        assert_eq!(parse_size("1MiB"), Ok(1024 * 1024));
+        assert_eq!(parse_size("64KiB"), Ok(65536));
+        assert_eq!(parse_size("4096"), Ok(4096));
+        assert!(parse_size("0").is_err());
+        assert!(parse_size("1GB").unwrap_err().contains("unknown unit"));
     }
 
     #[test]

@@ -10,3 +10,4 @@ mod common;
 mod contacts;
 mod kill;
 mod resilience;
+mod serve;

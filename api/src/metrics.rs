@@ -1,0 +1,142 @@
+//! Every API metric, declared in one place with its name, help and unit, served on
+//! `/metrics` in Prometheus text format. Labels have low cardinality: the method, the
+//! route template (`/v1/contacts/{id}`, never an id) and the status code.
+
+use std::time::Instant;
+
+use axum::extract::{MatchedPath, Request, State};
+use axum::middleware::Next;
+use axum::response::Response;
+use prometheus_client::encoding::EncodeLabelSet;
+use prometheus_client::metrics::counter::Counter;
+use prometheus_client::metrics::family::Family;
+use prometheus_client::metrics::gauge::Gauge;
+use prometheus_client::metrics::histogram::{Histogram, exponential_buckets};
+use prometheus_client::registry::{Registry, Unit};
+
+use crate::state::AppState;
+
+/// The route label of a request no route matched.
+const UNMATCHED: &str = "unmatched";
+
+#[derive(Debug, Clone, Hash, PartialEq, Eq, EncodeLabelSet)]
+struct RequestLabels {
+    method: String,
+    route: String,
+    status: u16,
+}
+
+#[derive(Debug, Clone, Hash, PartialEq, Eq, EncodeLabelSet)]
+struct RouteLabels {
+    method: String,
+    route: String,
+}
+
+type HistogramFamily = Family<RouteLabels, Histogram, fn() -> Histogram>;
+
+/// The API's metrics (one set per server, so tests running several servers in one
+/// process each see their own).
+#[derive(Debug)]
+pub struct Metrics {
+    registry: Registry,
+    requests: Family<RequestLabels, Counter>,
+    duration: HistogramFamily,
+    in_flight: Gauge,
+}
+
+impl Default for Metrics {
+    fn default() -> Self {
+        Metrics::new()
+    }
+}
+
+impl Metrics {
+    /// A fresh set, registered under the prefix `tally_api`.
+    pub fn new() -> Metrics {
+        let mut registry = Registry::with_prefix("tally_api");
+        let requests = Family::<RequestLabels, Counter>::default();
+        let duration: HistogramFamily = Family::new_with_constructor(|| {
+            // 1 ms to ~33 s.
+            Histogram::new(exponential_buckets(0.001, 2.0, 16))
+        });
+        let in_flight = Gauge::default();
+        registry.register(
+            "http_requests",
+            "HTTP requests answered, by method, route template and status",
+            requests.clone(),
+        );
+        registry.register_with_unit(
+            "http_request_duration",
+            "Time from receiving a request to its response, by method and route template",
+            Unit::Seconds,
+            duration.clone(),
+        );
+        registry.register(
+            "http_requests_in_flight",
+            "Requests being handled now",
+            in_flight.clone(),
+        );
+        Metrics {
+            registry,
+            requests,
+            duration,
+            in_flight,
+        }
+    }
+
+    /// The Prometheus text exposition of every metric.
+    pub fn encode(&self) -> String {
+        let mut out = String::new();
+        // Writing into a String cannot fail.
+        let _ = prometheus_client::encoding::text::encode(&mut out, &self.registry);
+        out
+    }
+}
+
+/// Middleware: counts, times and gauges every request by its route template.
+pub(crate) async fn track(State(state): State<AppState>, request: Request, next: Next) -> Response {
+    let metrics = state.metrics();
+    let method = request.method().as_str().to_owned();
+    let route = request
+        .extensions()
+        .get::<MatchedPath>()
+        .map_or(UNMATCHED, MatchedPath::as_str)
+        .to_owned();
+    let in_flight = InFlight::enter(&metrics.in_flight);
+    let started = Instant::now();
+    let response = next.run(request).await;
+    drop(in_flight);
+    metrics
+        .duration
+        .get_or_create(&RouteLabels {
+            method: method.clone(),
+            route: route.clone(),
+        })
+        .observe(started.elapsed().as_secs_f64());
+    metrics
+        .requests
+        .get_or_create(&RequestLabels {
+            method,
+            route,
+            status: response.status().as_u16(),
+        })
+        .inc();
+    response
+}
+
+/// One request in the in-flight gauge, left on drop (also when the client goes away
+/// and the request's future is dropped).
+struct InFlight<'a>(&'a Gauge);
+
+impl<'a> InFlight<'a> {
+    fn enter(gauge: &'a Gauge) -> InFlight<'a> {
+        gauge.inc();
+        InFlight(gauge)
+    }
+}
+
+impl Drop for InFlight<'_> {
+    fn drop(&mut self) {
+        self.0.dec();
+    }
+}
