@@ -5,7 +5,7 @@
 use std::future::Future;
 use std::net::SocketAddr;
 
-use schema::{MigrationState, Migrator, Pool};
+use schema::{Migrator, Pool};
 use tokio::net::TcpListener;
 
 use crate::config::ServeConfig;
@@ -132,15 +132,7 @@ async fn ensure_migrated(pool: &Pool, database: &tokio_postgres::Config) -> Resu
         database: database.get_dbname().unwrap_or_default().to_owned(),
         cause: e.to_string(),
     })?;
-    let migrator = Migrator::default();
-    migrator.verify(&mut client).await?;
-    let pending: Vec<u32> = migrator
-        .status(&mut client)
-        .await?
-        .into_iter()
-        .filter(|m| m.state == MigrationState::Pending)
-        .map(|m| m.version)
-        .collect();
+    let pending = Migrator::default().pending(&mut client).await?;
     if pending.is_empty() {
         Ok(())
     } else {

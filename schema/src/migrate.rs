@@ -223,6 +223,20 @@ impl<'a> Migrator<'a> {
         self.check_applied(&applied)
     }
 
+    /// The versions this build knows that the database has not applied, after checking
+    /// (as [`Migrator::verify`] does) that the applied ones are unchanged: what a
+    /// command that needs the whole schema refuses to start on.
+    pub async fn pending(&self, client: &mut Client) -> Result<Vec<u32>, MigrateError> {
+        self.verify(client).await?;
+        Ok(self
+            .status(client)
+            .await?
+            .into_iter()
+            .filter(|m| m.state == MigrationState::Pending)
+            .map(|m| m.version)
+            .collect())
+    }
+
     async fn up_locked(&self, client: &mut Client) -> Result<Vec<u32>, MigrateError> {
         ensure_table(client).await?;
         let applied = applied(client).await?;

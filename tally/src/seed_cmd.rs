@@ -4,7 +4,7 @@
 //! migrate` has brought up to date and refuses one that is not.
 
 use anyhow::{Context as _, bail};
-use schema::{MigrationState, Migrator};
+use schema::Migrator;
 use simulate::{PlatformPlan, PlatformSummary};
 use tokio_postgres::NoTls;
 
@@ -38,15 +38,7 @@ pub async fn ensure_migrated(
     client: &mut tokio_postgres::Client,
     command: &str,
 ) -> anyhow::Result<()> {
-    let migrator = Migrator::default();
-    migrator.verify(client).await?;
-    let pending: Vec<u32> = migrator
-        .status(client)
-        .await?
-        .into_iter()
-        .filter(|m| m.state == MigrationState::Pending)
-        .map(|m| m.version)
-        .collect();
+    let pending = Migrator::default().pending(client).await?;
     if !pending.is_empty() {
         bail!(
             "the database lacks migrations {pending:?}: run `tally migrate` on it first, then \
