@@ -95,7 +95,7 @@ pub trait Need: Send + Sync + 'static {
     const PERMISSION: Permission;
 }
 
-/// The permissions routes name as types (add one when a route needs it).
+/// The permissions routes name as types, one per [`Permission`].
 pub mod need {
     use super::{Need, Permission};
 
@@ -113,14 +113,28 @@ pub mod need {
     }
 
     needs!(
-        ListRead,
-        ListWrite,
+        OrganizationRead,
+        OrganizationWrite,
+        UserRead,
+        UserWrite,
+        RoleRead,
+        RoleWrite,
         ContactRead,
         ContactWrite,
+        ContactImport,
+        ListRead,
+        ListWrite,
         CampaignRead,
         CampaignWrite,
+        FormRead,
+        FormWrite,
+        TemplateRead,
+        TemplateWrite,
         LeadRead,
         LeadWrite,
+        GdprRead,
+        GdprWrite,
+        AuditRead,
     );
 }
 

@@ -5,7 +5,7 @@
 use std::collections::BTreeMap;
 
 use utoipa::openapi::security::{HttpAuthScheme, HttpBuilder, SecurityScheme};
-use utoipa::openapi::{ContentBuilder, Ref, RefOr, Response, ResponseBuilder};
+use utoipa::openapi::{ContentBuilder, ObjectBuilder, Ref, RefOr, Response, ResponseBuilder, Type};
 use utoipa::{IntoResponses, Modify, OpenApi};
 
 use crate::problem::{PROBLEM_JSON, Problem, ProblemKind};
@@ -136,6 +136,37 @@ impl IntoResponses for BodyRefused {
     }
 }
 
+/// A write or import: 429 with `Retry-After` when the key's or the organization's rate
+/// limit is spent.
+pub(crate) struct Limited;
+
+impl IntoResponses for Limited {
+    fn responses() -> BTreeMap<String, RefOr<Response>> {
+        let kind = ProblemKind::RateLimited;
+        let response = ResponseBuilder::new()
+            .description(format!(
+                "The key's or the organization's rate limit is spent; `Retry-After` says in how \
+                 many seconds to try again (`{}`)",
+                kind.type_uri()
+            ))
+            .header(
+                "retry-after",
+                utoipa::openapi::HeaderBuilder::new()
+                    .schema(Some(ObjectBuilder::new().schema_type(Type::Integer)))
+                    .description(Some("Seconds until a request may succeed"))
+                    .build(),
+            )
+            .content(
+                PROBLEM_JSON,
+                ContentBuilder::new()
+                    .schema(Some(Ref::from_schema_name("Problem")))
+                    .build(),
+            )
+            .build();
+        BTreeMap::from([(kind.status().as_u16().to_string(), RefOr::T(response))])
+    }
+}
+
 /// A route writing a unique value: 409.
 pub(crate) struct Taken;
 
@@ -162,8 +193,8 @@ impl IntoResponses for Refused {
 
 /// The schema of a mirrored Postgres enum: a string of one of its labels.
 pub(crate) fn pg_enum<E: schema::PgEnum>() -> utoipa::openapi::Object {
-    utoipa::openapi::ObjectBuilder::new()
-        .schema_type(utoipa::openapi::Type::String)
+    ObjectBuilder::new()
+        .schema_type(Type::String)
         .enum_values(Some(E::ALL.iter().map(|e| e.as_str())))
         .build()
 }

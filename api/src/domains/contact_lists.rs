@@ -1,7 +1,6 @@
 //! `/v1/contact-lists`: named lists of contacts (`list.read`, `list.write`).
 
 use axum::Json;
-use axum::http::StatusCode;
 use axum::response::Response;
 use chrono::{DateTime, Utc};
 use schema::domains::contact_lists as q;
@@ -12,7 +11,8 @@ use utoipa_axum::routes;
 
 use super::{PageParams, created, refused};
 use crate::auth::{Authorized, need};
-use crate::docs::{BodyRefused, Denied, Malformed, Missing};
+use crate::docs::{BodyRefused, Denied, Limited, Malformed, Missing};
+use crate::domains::rows::row_routes;
 use crate::error::ApiError;
 use crate::extract::{JsonBody, Params, Path};
 use crate::page::{self, Page, patched};
@@ -85,6 +85,21 @@ pub(crate) fn routes() -> OpenApiRouter<AppState> {
         .routes(routes!(restore_contact_list))
 }
 
+row_routes! {
+    queries = q,
+    row = ContactList,
+    tag = "contact-lists",
+    path = "/v1/contact-lists/{id}",
+    restore_path = "/v1/contact-lists/{id}/restore",
+    id = "The contact list's id",
+    read = ListRead "list.read",
+    write = ListWrite "list.write",
+    get = get_contact_list "get_contact_list" "Get a contact list.",
+    delete = delete_contact_list "delete_contact_list" "Delete a contact list (soft: it can be restored).",
+    restore = restore_contact_list "restore_contact_list" "Restore a deleted contact list." [],
+    deleted = "deleted contact list",
+}
+
 /// List the organization's contact lists.
 #[utoipa::path(
     get,
@@ -126,7 +141,8 @@ async fn list_contact_lists(
          headers(("location" = String, description = "The new list's URL"))),
         Denied,
         Malformed,
-        BodyRefused
+        BodyRefused,
+        Limited
     )
 )]
 async fn create_contact_list(
@@ -146,32 +162,6 @@ async fn create_contact_list(
     ))
 }
 
-/// Get a contact list.
-#[utoipa::path(
-    get,
-    path = "/v1/contact-lists/{id}",
-    tag = "contact-lists",
-    operation_id = "get_contact_list",
-    params(("id" = i64, Path, description = "The list's id")),
-    security(("bearer" = ["list.read"])),
-    responses(
-        (status = 200, description = "The contact list", body = ContactList),
-        Denied,
-        Malformed,
-        Missing
-    )
-)]
-async fn get_contact_list(
-    mut auth: Authorized<need::ListRead>,
-    Path(id): Path<i64>,
-) -> Result<Json<ContactList>, ApiError> {
-    let tx = auth.begin().await?;
-    let row = q::get().bind(&tx, &id).opt().await?;
-    tx.commit().await?;
-    let row = row.ok_or(ApiError::NotFound { entity: ENTITY, id })?;
-    Ok(Json(row.into()))
-}
-
 /// Change a contact list's name or description.
 #[utoipa::path(
     patch,
@@ -186,7 +176,8 @@ async fn get_contact_list(
         Denied,
         Malformed,
         Missing,
-        BodyRefused
+        BodyRefused,
+        Limited
     )
 )]
 async fn update_contact_list(
@@ -208,69 +199,6 @@ async fn update_contact_list(
         .await
         .map_err(refused(ENTITY, FIELDS))?
         .ok_or(ApiError::NotFound { entity: ENTITY, id })?;
-    tx.commit().await?;
-    Ok(Json(row.into()))
-}
-
-/// Delete a contact list (soft: it can be restored).
-#[utoipa::path(
-    delete,
-    path = "/v1/contact-lists/{id}",
-    tag = "contact-lists",
-    operation_id = "delete_contact_list",
-    params(("id" = i64, Path, description = "The list's id")),
-    security(("bearer" = ["list.write"])),
-    responses(
-        (status = 204, description = "Deleted"),
-        Denied,
-        Malformed,
-        Missing
-    )
-)]
-async fn delete_contact_list(
-    mut auth: Authorized<need::ListWrite>,
-    Path(id): Path<i64>,
-) -> Result<StatusCode, ApiError> {
-    let tx = auth.begin().await?;
-    q::soft_delete()
-        .bind(&tx, &id)
-        .opt()
-        .await
-        .map_err(refused(ENTITY, FIELDS))?
-        .ok_or(ApiError::NotFound { entity: ENTITY, id })?;
-    tx.commit().await?;
-    Ok(StatusCode::NO_CONTENT)
-}
-
-/// Restore a deleted contact list.
-#[utoipa::path(
-    post,
-    path = "/v1/contact-lists/{id}/restore",
-    tag = "contact-lists",
-    operation_id = "restore_contact_list",
-    params(("id" = i64, Path, description = "The deleted list's id")),
-    security(("bearer" = ["list.write"])),
-    responses(
-        (status = 200, description = "The restored contact list", body = ContactList),
-        Denied,
-        Malformed,
-        Missing
-    )
-)]
-async fn restore_contact_list(
-    mut auth: Authorized<need::ListWrite>,
-    Path(id): Path<i64>,
-) -> Result<Json<ContactList>, ApiError> {
-    let tx = auth.begin().await?;
-    let row = q::restore()
-        .bind(&tx, &id)
-        .opt()
-        .await
-        .map_err(refused(ENTITY, FIELDS))?
-        .ok_or(ApiError::NotFound {
-            entity: "deleted contact list",
-            id,
-        })?;
     tx.commit().await?;
     Ok(Json(row.into()))
 }

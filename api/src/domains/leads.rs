@@ -3,7 +3,6 @@
 //! (`lead.read`, `lead.write`).
 
 use axum::Json;
-use axum::http::StatusCode;
 use axum::response::Response;
 use chrono::{DateTime, Utc};
 use schema::LeadStatus;
@@ -15,7 +14,8 @@ use utoipa_axum::routes;
 
 use super::{created, refused};
 use crate::auth::{Authorized, need};
-use crate::docs::{BodyRefused, Denied, Malformed, Missing, Refused};
+use crate::docs::{BodyRefused, Denied, Limited, Malformed, Missing, Refused};
+use crate::domains::rows::row_routes;
 use crate::error::ApiError;
 use crate::extract::{JsonBody, Params, Path};
 use crate::page::{self, Page, PageRequest, patched};
@@ -132,6 +132,21 @@ pub(crate) fn routes() -> OpenApiRouter<AppState> {
         .routes(routes!(move_lead))
 }
 
+row_routes! {
+    queries = q,
+    row = Lead,
+    tag = "leads",
+    path = "/v1/leads/{id}",
+    restore_path = "/v1/leads/{id}/restore",
+    id = "The lead's id",
+    read = LeadRead "lead.read",
+    write = LeadWrite "lead.write",
+    get = get_lead "get_lead" "Get a lead.",
+    delete = delete_lead "delete_lead" "Delete a lead (soft: it can be restored).",
+    restore = restore_lead "restore_lead" "Restore a deleted lead." [],
+    deleted = "deleted lead",
+}
+
 /// List leads, optionally in one state or of one campaign.
 #[utoipa::path(
     get,
@@ -179,7 +194,8 @@ async fn list_leads(
          headers(("location" = String, description = "The new lead's URL"))),
         Denied,
         Malformed,
-        BodyRefused
+        BodyRefused,
+        Limited
     )
 )]
 async fn create_lead(
@@ -204,32 +220,6 @@ async fn create_lead(
     Ok(created(format!("/v1/leads/{}", row.id), Lead::from(row)))
 }
 
-/// Get a lead.
-#[utoipa::path(
-    get,
-    path = "/v1/leads/{id}",
-    tag = "leads",
-    operation_id = "get_lead",
-    params(("id" = i64, Path, description = "The lead's id")),
-    security(("bearer" = ["lead.read"])),
-    responses(
-        (status = 200, description = "The lead", body = Lead),
-        Denied,
-        Malformed,
-        Missing
-    )
-)]
-async fn get_lead(
-    mut auth: Authorized<need::LeadRead>,
-    Path(id): Path<i64>,
-) -> Result<Json<Lead>, ApiError> {
-    let tx = auth.begin().await?;
-    let row = q::get().bind(&tx, &id).opt().await?;
-    tx.commit().await?;
-    let row = row.ok_or(ApiError::NotFound { entity: ENTITY, id })?;
-    Ok(Json(row.into()))
-}
-
 /// Change a lead's score or notes (its status moves through `/move`).
 #[utoipa::path(
     patch,
@@ -244,7 +234,8 @@ async fn get_lead(
         Denied,
         Malformed,
         Missing,
-        BodyRefused
+        BodyRefused,
+        Limited
     )
 )]
 async fn update_lead(
@@ -270,69 +261,6 @@ async fn update_lead(
     Ok(Json(row.into()))
 }
 
-/// Delete a lead (soft: it can be restored).
-#[utoipa::path(
-    delete,
-    path = "/v1/leads/{id}",
-    tag = "leads",
-    operation_id = "delete_lead",
-    params(("id" = i64, Path, description = "The lead's id")),
-    security(("bearer" = ["lead.write"])),
-    responses(
-        (status = 204, description = "Deleted"),
-        Denied,
-        Malformed,
-        Missing
-    )
-)]
-async fn delete_lead(
-    mut auth: Authorized<need::LeadWrite>,
-    Path(id): Path<i64>,
-) -> Result<StatusCode, ApiError> {
-    let tx = auth.begin().await?;
-    q::soft_delete()
-        .bind(&tx, &id)
-        .opt()
-        .await
-        .map_err(refused(ENTITY, FIELDS))?
-        .ok_or(ApiError::NotFound { entity: ENTITY, id })?;
-    tx.commit().await?;
-    Ok(StatusCode::NO_CONTENT)
-}
-
-/// Restore a deleted lead.
-#[utoipa::path(
-    post,
-    path = "/v1/leads/{id}/restore",
-    tag = "leads",
-    operation_id = "restore_lead",
-    params(("id" = i64, Path, description = "The deleted lead's id")),
-    security(("bearer" = ["lead.write"])),
-    responses(
-        (status = 200, description = "The restored lead", body = Lead),
-        Denied,
-        Malformed,
-        Missing
-    )
-)]
-async fn restore_lead(
-    mut auth: Authorized<need::LeadWrite>,
-    Path(id): Path<i64>,
-) -> Result<Json<Lead>, ApiError> {
-    let tx = auth.begin().await?;
-    let row = q::restore()
-        .bind(&tx, &id)
-        .opt()
-        .await
-        .map_err(refused(ENTITY, FIELDS))?
-        .ok_or(ApiError::NotFound {
-            entity: "deleted lead",
-            id,
-        })?;
-    tx.commit().await?;
-    Ok(Json(row.into()))
-}
-
 /// Move a lead along its flow: new → qualified or disqualified, qualified →
 /// contacted → converted.
 #[utoipa::path(
@@ -349,6 +277,7 @@ async fn restore_lead(
         Malformed,
         Missing,
         BodyRefused,
+        Limited,
         Refused
     )
 )]

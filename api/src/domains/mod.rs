@@ -15,6 +15,7 @@ pub(crate) mod campaigns;
 pub(crate) mod contact_lists;
 pub(crate) mod contacts;
 pub(crate) mod leads;
+mod rows;
 
 /// Every domain's routes.
 pub(crate) fn routes() -> OpenApiRouter<AppState> {

@@ -156,6 +156,12 @@ async fn every_documented_operation_refuses_strangers_the_unpermitted_and_bad_in
                     "{what} does not document {status}"
                 );
             }
+            if method != Method::GET {
+                assert!(
+                    responses.contains_key("429"),
+                    "{what}: a write does not document 429"
+                );
+            }
             let has_id = path.contains("{id}");
             let parameters = operation["parameters"]
                 .as_array()

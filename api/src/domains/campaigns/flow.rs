@@ -9,7 +9,7 @@ use utoipa::ToSchema;
 
 use super::{Campaign, ENTITY, FIELDS};
 use crate::auth::{Authorized, need};
-use crate::docs::{BodyRefused, Denied, Malformed, Missing, Refused};
+use crate::docs::{BodyRefused, Denied, Limited, Malformed, Missing, Refused};
 use crate::domains::refused;
 use crate::error::ApiError;
 use crate::extract::{JsonBody, Path};
@@ -59,6 +59,7 @@ pub struct Assigned {
         Malformed,
         Missing,
         BodyRefused,
+        Limited,
         Refused
     )
 )]
@@ -92,7 +93,8 @@ pub(super) async fn move_campaign(
         Denied,
         Malformed,
         Missing,
-        BodyRefused
+        BodyRefused,
+        Limited
     )
 )]
 pub(super) async fn assign_campaign(

@@ -3,7 +3,6 @@
 //! list's contacts (`campaign.read`, `campaign.write`).
 
 use axum::Json;
-use axum::http::StatusCode;
 use axum::response::Response;
 use chrono::{DateTime, Utc};
 use schema::CampaignStatus;
@@ -17,7 +16,8 @@ mod flow;
 
 use super::{created, refused};
 use crate::auth::{Authorized, need};
-use crate::docs::{BodyRefused, Denied, Malformed, Missing, Taken};
+use crate::docs::{BodyRefused, Denied, Limited, Malformed, Missing, Taken};
+use crate::domains::rows::row_routes;
 use crate::error::ApiError;
 use crate::extract::{JsonBody, Params, Path};
 use crate::page::{self, Page, PageRequest, patched};
@@ -154,6 +154,21 @@ pub(crate) fn routes() -> OpenApiRouter<AppState> {
         .routes(routes!(flow::assign_campaign))
 }
 
+row_routes! {
+    queries = q,
+    row = Campaign,
+    tag = "campaigns",
+    path = "/v1/campaigns/{id}",
+    restore_path = "/v1/campaigns/{id}/restore",
+    id = "The campaign's id",
+    read = CampaignRead "campaign.read",
+    write = CampaignWrite "campaign.write",
+    get = get_campaign "get_campaign" "Get a campaign.",
+    delete = delete_campaign "delete_campaign" "Delete a campaign (soft: it can be restored).",
+    restore = restore_campaign "restore_campaign" "Restore a deleted campaign." [Taken],
+    deleted = "deleted campaign",
+}
+
 /// List campaigns, optionally in one state.
 #[utoipa::path(
     get,
@@ -196,6 +211,7 @@ async fn list_campaigns(
         Denied,
         Malformed,
         BodyRefused,
+        Limited,
         Taken
     )
 )]
@@ -223,32 +239,6 @@ async fn create_campaign(
     ))
 }
 
-/// Get a campaign.
-#[utoipa::path(
-    get,
-    path = "/v1/campaigns/{id}",
-    tag = "campaigns",
-    operation_id = "get_campaign",
-    params(("id" = i64, Path, description = "The campaign's id")),
-    security(("bearer" = ["campaign.read"])),
-    responses(
-        (status = 200, description = "The campaign", body = Campaign),
-        Denied,
-        Malformed,
-        Missing
-    )
-)]
-async fn get_campaign(
-    mut auth: Authorized<need::CampaignRead>,
-    Path(id): Path<i64>,
-) -> Result<Json<Campaign>, ApiError> {
-    let tx = auth.begin().await?;
-    let row = q::get().bind(&tx, &id).opt().await?;
-    tx.commit().await?;
-    let row = row.ok_or(ApiError::NotFound { entity: ENTITY, id })?;
-    Ok(Json(row.into()))
-}
-
 /// Change a campaign's name, template, form, list or slug (its status moves through
 /// `/move`).
 #[utoipa::path(
@@ -265,6 +255,7 @@ async fn get_campaign(
         Malformed,
         Missing,
         BodyRefused,
+        Limited,
         Taken
     )
 )]
@@ -290,70 +281,6 @@ async fn update_campaign(
         .await
         .map_err(refused(ENTITY, FIELDS))?
         .ok_or(ApiError::NotFound { entity: ENTITY, id })?;
-    tx.commit().await?;
-    Ok(Json(row.into()))
-}
-
-/// Delete a campaign (soft: it can be restored).
-#[utoipa::path(
-    delete,
-    path = "/v1/campaigns/{id}",
-    tag = "campaigns",
-    operation_id = "delete_campaign",
-    params(("id" = i64, Path, description = "The campaign's id")),
-    security(("bearer" = ["campaign.write"])),
-    responses(
-        (status = 204, description = "Deleted"),
-        Denied,
-        Malformed,
-        Missing
-    )
-)]
-async fn delete_campaign(
-    mut auth: Authorized<need::CampaignWrite>,
-    Path(id): Path<i64>,
-) -> Result<StatusCode, ApiError> {
-    let tx = auth.begin().await?;
-    q::soft_delete()
-        .bind(&tx, &id)
-        .opt()
-        .await
-        .map_err(refused(ENTITY, FIELDS))?
-        .ok_or(ApiError::NotFound { entity: ENTITY, id })?;
-    tx.commit().await?;
-    Ok(StatusCode::NO_CONTENT)
-}
-
-/// Restore a deleted campaign.
-#[utoipa::path(
-    post,
-    path = "/v1/campaigns/{id}/restore",
-    tag = "campaigns",
-    operation_id = "restore_campaign",
-    params(("id" = i64, Path, description = "The deleted campaign's id")),
-    security(("bearer" = ["campaign.write"])),
-    responses(
-        (status = 200, description = "The restored campaign", body = Campaign),
-        Denied,
-        Malformed,
-        Missing,
-        Taken
-    )
-)]
-async fn restore_campaign(
-    mut auth: Authorized<need::CampaignWrite>,
-    Path(id): Path<i64>,
-) -> Result<Json<Campaign>, ApiError> {
-    let tx = auth.begin().await?;
-    let row = q::restore()
-        .bind(&tx, &id)
-        .opt()
-        .await
-        .map_err(refused(ENTITY, FIELDS))?
-        .ok_or(ApiError::NotFound {
-            entity: "deleted campaign",
-            id,
-        })?;
     tx.commit().await?;
     Ok(Json(row.into()))
 }

@@ -2,7 +2,6 @@
 //! `contact.write`). Bulk loading is `tally contacts import`'s job.
 
 use axum::Json;
-use axum::http::StatusCode;
 use axum::response::Response;
 use chrono::{DateTime, Utc};
 use schema::ValidationStatus;
@@ -16,7 +15,8 @@ mod created;
 
 use super::{created, refused};
 use crate::auth::{Authorized, need};
-use crate::docs::{BodyRefused, Denied, Malformed, Missing, Taken};
+use crate::docs::{BodyRefused, Denied, Limited, Malformed, Missing, Taken};
+use crate::domains::rows::row_routes;
 use crate::error::ApiError;
 use crate::extract::{JsonBody, Params, Path};
 use crate::page::{self, Page, PageRequest, patched};
@@ -156,6 +156,21 @@ pub(crate) fn routes() -> OpenApiRouter<AppState> {
         .routes(routes!(restore_contact))
 }
 
+row_routes! {
+    queries = q,
+    row = Contact,
+    tag = "contacts",
+    path = "/v1/contacts/{id}",
+    restore_path = "/v1/contacts/{id}/restore",
+    id = "The contact's id",
+    read = ContactRead "contact.read",
+    write = ContactWrite "contact.write",
+    get = get_contact "get_contact" "Get a contact.",
+    delete = delete_contact "delete_contact" "Delete a contact (soft: it can be restored).",
+    restore = restore_contact "restore_contact" "Restore a deleted contact." [Taken],
+    deleted = "deleted contact",
+}
+
 /// List contacts, optionally of one list or one validation status.
 #[utoipa::path(
     get,
@@ -204,6 +219,7 @@ async fn list_contacts(
         Denied,
         Malformed,
         BodyRefused,
+        Limited,
         Taken
     )
 )]
@@ -233,32 +249,6 @@ async fn create_contact(
     ))
 }
 
-/// Get a contact.
-#[utoipa::path(
-    get,
-    path = "/v1/contacts/{id}",
-    tag = "contacts",
-    operation_id = "get_contact",
-    params(("id" = i64, Path, description = "The contact's id")),
-    security(("bearer" = ["contact.read"])),
-    responses(
-        (status = 200, description = "The contact", body = Contact),
-        Denied,
-        Malformed,
-        Missing
-    )
-)]
-async fn get_contact(
-    mut auth: Authorized<need::ContactRead>,
-    Path(id): Path<i64>,
-) -> Result<Json<Contact>, ApiError> {
-    let tx = auth.begin().await?;
-    let row = q::get().bind(&tx, &id).opt().await?;
-    tx.commit().await?;
-    let row = row.ok_or(ApiError::NotFound { entity: ENTITY, id })?;
-    Ok(Json(row.into()))
-}
-
 /// Change a contact.
 #[utoipa::path(
     patch,
@@ -274,6 +264,7 @@ async fn get_contact(
         Malformed,
         Missing,
         BodyRefused,
+        Limited,
         Taken
     )
 )]
@@ -310,70 +301,6 @@ async fn update_contact(
         .await
         .map_err(refused(ENTITY, FIELDS))?
         .ok_or(ApiError::NotFound { entity: ENTITY, id })?;
-    tx.commit().await?;
-    Ok(Json(row.into()))
-}
-
-/// Delete a contact (soft: it can be restored).
-#[utoipa::path(
-    delete,
-    path = "/v1/contacts/{id}",
-    tag = "contacts",
-    operation_id = "delete_contact",
-    params(("id" = i64, Path, description = "The contact's id")),
-    security(("bearer" = ["contact.write"])),
-    responses(
-        (status = 204, description = "Deleted"),
-        Denied,
-        Malformed,
-        Missing
-    )
-)]
-async fn delete_contact(
-    mut auth: Authorized<need::ContactWrite>,
-    Path(id): Path<i64>,
-) -> Result<StatusCode, ApiError> {
-    let tx = auth.begin().await?;
-    q::soft_delete()
-        .bind(&tx, &id)
-        .opt()
-        .await
-        .map_err(refused(ENTITY, FIELDS))?
-        .ok_or(ApiError::NotFound { entity: ENTITY, id })?;
-    tx.commit().await?;
-    Ok(StatusCode::NO_CONTENT)
-}
-
-/// Restore a deleted contact.
-#[utoipa::path(
-    post,
-    path = "/v1/contacts/{id}/restore",
-    tag = "contacts",
-    operation_id = "restore_contact",
-    params(("id" = i64, Path, description = "The deleted contact's id")),
-    security(("bearer" = ["contact.write"])),
-    responses(
-        (status = 200, description = "The restored contact", body = Contact),
-        Denied,
-        Malformed,
-        Missing,
-        Taken
-    )
-)]
-async fn restore_contact(
-    mut auth: Authorized<need::ContactWrite>,
-    Path(id): Path<i64>,
-) -> Result<Json<Contact>, ApiError> {
-    let tx = auth.begin().await?;
-    let row = q::restore()
-        .bind(&tx, &id)
-        .opt()
-        .await
-        .map_err(refused(ENTITY, FIELDS))?
-        .ok_or(ApiError::NotFound {
-            entity: "deleted contact",
-            id,
-        })?;
     tx.commit().await?;
     Ok(Json(row.into()))
 }
