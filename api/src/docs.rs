@@ -29,6 +29,17 @@ pub const BEARER: &str = "bearer";
         (name = "contacts", description = "Recipients, one per address per list"),
         (name = "campaigns", description = "Campaigns and their status flow"),
         (name = "leads", description = "Interested contacts and their status flow"),
+        (name = "organization", description = "The key's own organization"),
+        (name = "members", description = "The organization's users and their roles"),
+        (name = "roles", description = "Roles and the permissions they grant"),
+        (name = "api-keys", description = "The organization's API keys (made and revoked with `tally api-key`)"),
+        (name = "email-templates", description = "Versioned email templates"),
+        (name = "forms", description = "Lead-capture forms and their fields"),
+        (name = "form-responses", description = "Submissions of forms"),
+        (name = "validation", description = "Address validation rules and their log"),
+        (name = "audit", description = "The audit trail of every change"),
+        (name = "gdpr-requests", description = "Data subjects' export and erasure requests"),
+        (name = "public", description = "Landing pages: no key, limited per address and organization"),
         (name = "operations", description = "Health, metrics and this document; no key needed"),
     )
 )]

@@ -9,7 +9,10 @@ mod keys;
 mod lifecycle;
 mod openapi_walk;
 mod server;
+mod walk_content;
+mod walk_people;
 
+use std::collections::BTreeMap;
 use std::net::SocketAddr;
 
 use api::{Limits, Problem, RoleRef, ServeConfig, ServeError};
@@ -34,7 +37,7 @@ pub struct App {
 }
 
 /// An organization with one row of each domain the API serves.
-#[derive(Debug, Clone, Copy)]
+#[derive(Debug, Clone)]
 pub struct Org {
     /// The organization.
     pub id: i64,
@@ -46,6 +49,8 @@ pub struct Org {
     pub campaign: i64,
     /// Its lead, of the contact and campaign.
     pub lead: i64,
+    /// The walk modules' rows by resource segment (`forms`) or placeholder name.
+    pub rows: BTreeMap<&'static str, i64>,
 }
 
 /// A key made for a test: the secret and its id (the audit actor `api_key:<id>`).
@@ -160,13 +165,19 @@ impl App {
             .unwrap()
             .id;
         tx.commit().await.unwrap();
-        Org {
+        let mut org = Org {
             id: org,
             list,
             contact,
             campaign,
             lead,
-        }
+            rows: BTreeMap::new(),
+        };
+        let people = walk_people::rows(self, &org).await;
+        let content = walk_content::rows(self, &org).await;
+        org.rows.extend(people);
+        org.rows.extend(content);
+        org
     }
 
     /// A key of `org` whose role grants exactly `permissions`.

@@ -11,8 +11,9 @@ use serde_json::{Value, json};
 
 use crate::{App, Org, json as ok_json, problem};
 
-/// A valid body per operation; strings `$list`, `$contact`, `$campaign`, `$lead` become
-/// the ids of the organization the request is made with.
+/// A valid body per operation; a string `$name` becomes the id of the organization's
+/// fixture row `name` (`$list`, `$contact`, `$campaign`, `$lead`, or a walk module's
+/// row).
 const EXAMPLES: &[(&str, &str)] = &[
     ("create_contact_list", r#"{"name": "Walked"}"#),
     ("update_contact_list", r#"{"name": "Walked again"}"#),
@@ -33,29 +34,53 @@ const EXAMPLES: &[(&str, &str)] = &[
     ("move_lead", r#"{"to": "qualified"}"#),
 ];
 
+/// Every example body: this file's and each walk module's.
+fn examples() -> impl Iterator<Item = &'static (&'static str, &'static str)> {
+    EXAMPLES
+        .iter()
+        .chain(crate::walk_people::EXAMPLES)
+        .chain(crate::walk_content::EXAMPLES)
+}
+
 /// The fixture row a path addresses, by its resource segment.
 fn resource_id(path: &str, org: &Org) -> i64 {
-    match path.split('/').nth(2) {
-        Some("contact-lists") => org.list,
-        Some("contacts") => org.contact,
-        Some("campaigns") => org.campaign,
-        Some("leads") => org.lead,
-        other => panic!("{path}: no fixture row for resource {other:?}; add one to the walk"),
+    let segment = path.split('/').nth(2).unwrap_or_default();
+    match segment {
+        "contact-lists" => org.list,
+        "contacts" => org.contact,
+        "campaigns" => org.campaign,
+        "leads" => org.lead,
+        other => org.rows.get(other).copied().unwrap_or_else(|| {
+            panic!("{path}: no fixture row for resource {other:?}; add one to a walk module's rows")
+        }),
     }
 }
 
+/// The id a `$name` placeholder of an example stands for.
+fn placeholder(name: &str, org: &Org) -> Option<i64> {
+    match name {
+        "list" => Some(org.list),
+        "contact" => Some(org.contact),
+        "campaign" => Some(org.campaign),
+        "lead" => Some(org.lead),
+        other => org.rows.get(other).copied(),
+    }
+}
+
+/// An operation's example body with its placeholders replaced, and whether it refers
+/// to a row of the organization.
 fn example(operation: &str, org: &Org) -> Option<(Value, bool)> {
-    let (_, text) = EXAMPLES.iter().find(|(op, _)| *op == operation)?;
+    let (_, text) = examples().find(|(op, _)| *op == operation)?;
     let mut refers = false;
     let mut value: Value = serde_json::from_str(text).unwrap();
     if let Value::Object(fields) = &mut value {
         for v in fields.values_mut() {
-            let id = match v.as_str() {
-                Some("$list") => org.list,
-                Some("$contact") => org.contact,
-                Some("$campaign") => org.campaign,
-                Some("$lead") => org.lead,
-                _ => continue,
+            let Some(id) = v
+                .as_str()
+                .and_then(|s| s.strip_prefix('$'))
+                .map(|name| placeholder(name, org).unwrap_or_else(|| panic!("no row ${name}")))
+            else {
+                continue;
             };
             refers = true;
             *v = json!(id);
@@ -354,7 +379,7 @@ async fn every_documented_operation_refuses_strangers_the_unpermitted_and_bad_in
             walked += 1;
         }
     }
-    for (op, _) in EXAMPLES {
+    for (op, _) in examples() {
         assert!(
             operation_ids.contains(*op),
             "example for {op}, which is not documented"
