@@ -4,10 +4,12 @@
 // A panic in a test is a failed assertion with its message.
 #![allow(clippy::unwrap_used)]
 
+mod content;
 mod flows;
 mod keys;
 mod lifecycle;
 mod openapi_walk;
+mod people;
 mod server;
 mod walk_content;
 mod walk_people;

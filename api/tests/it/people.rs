@@ -1,0 +1,1 @@
+//! The people domains through HTTP: lifecycles audited as the key, conflicts, filters.
