@@ -133,3 +133,45 @@ async fn concurrent_requests_never_take_more_than_the_burst() {
         "40 requests from 8 connections against a burst of 12"
     );
 }
+
+async fn take_pair(client: &Client, caller: &str) -> (bool, i64, String) {
+    let row = client
+        .query_one(
+            "SELECT allowed, retry_after_ms, bucket \
+               FROM tally_take_tokens(1, $1, 'write.key', 60000, 2, 'org:write', 'write.organization', 60000, 3)",
+            &[&caller],
+        )
+        .await
+        .unwrap();
+    (row.get(0), row.get(1), row.get(2))
+}
+
+#[tokio::test]
+async fn a_pair_spends_the_organizations_tokens_only_when_the_caller_may_go_on() {
+    let db = TestDb::migrated().await;
+    let client = db.connect().await;
+    two_organizations(&client).await;
+    // Key 1 spends its burst of 2; its third request is refused by its own bucket.
+    assert!(take_pair(&client, "key:1:write").await.0);
+    assert!(take_pair(&client, "key:1:write").await.0);
+    let (allowed, wait, bucket) = take_pair(&client, "key:1:write").await;
+    assert_eq!((allowed, bucket.as_str()), (false, "key:1:write"));
+    assert!((1..=60_000).contains(&wait), "{wait}");
+    // That refusal left the organization one of its 3 tokens: key 2 gets it, then
+    // the organization's bucket refuses key 2's next request.
+    assert_eq!(
+        take_pair(&client, "key:2:write").await,
+        (true, 0, "org:write".to_owned())
+    );
+    let (allowed, _, bucket) = take_pair(&client, "key:2:write").await;
+    assert_eq!((allowed, bucket.as_str()), (false, "org:write"));
+    let org_tokens: f64 = client
+        .query_one(
+            "SELECT tokens FROM rate_limit_buckets WHERE organization_id = 1 AND bucket = 'org:write'",
+            &[],
+        )
+        .await
+        .unwrap()
+        .get(0);
+    assert!(org_tokens < 1.0, "{org_tokens}");
+}
