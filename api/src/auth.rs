@@ -8,6 +8,7 @@
 use std::marker::PhantomData;
 
 use axum::extract::FromRequestParts;
+use axum::http::Method;
 use axum::http::header::AUTHORIZATION;
 use axum::http::request::Parts;
 use schema::domains::api_keys;
@@ -17,6 +18,7 @@ use tokio_postgres::Transaction;
 
 use crate::error::ApiError;
 use crate::state::AppState;
+use crate::throttle::{Action, Spender};
 
 macro_rules! permissions {
     ($($(#[$doc:meta])* $variant:ident = $key:literal),+ $(,)?) => {
@@ -185,6 +187,23 @@ impl<P: Need> FromRequestParts<AppState> for Authorized<P> {
         tracing::Span::current().record("api_key", caller.key_id);
         if !caller.may(P::PERMISSION) {
             return Err(ApiError::Forbidden(P::PERMISSION));
+        }
+        // Reads are not limited; a write is refused before its body is read.
+        if !(parts.method == Method::GET || parts.method == Method::HEAD) {
+            let action = if P::PERMISSION == Permission::ContactImport {
+                Action::Import
+            } else {
+                Action::Write
+            };
+            state
+                .throttle()
+                .take(
+                    &**client,
+                    caller.organization,
+                    Spender::Key(caller.key_id),
+                    action,
+                )
+                .await?;
         }
         Ok(Authorized {
             caller,

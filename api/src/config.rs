@@ -22,6 +22,65 @@ impl Default for Limits {
     }
 }
 
+/// A token bucket's default: one token every `refill`, at most `burst` saved up. An
+/// organization's `rate_limit_settings` row for the action overrides it.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct Bucket {
+    /// Time for one token to come back.
+    pub refill: Duration,
+    /// Most tokens saved up: the largest burst allowed after a quiet spell.
+    pub burst: u32,
+}
+
+impl Bucket {
+    /// `per_second` tokens a second, `burst` at most.
+    pub const fn per_second(per_second: u64, burst: u32) -> Bucket {
+        Bucket {
+            refill: Duration::from_millis(1000 / per_second),
+            burst,
+        }
+    }
+
+    /// One token every `seconds`, `burst` at most.
+    pub const fn every(seconds: u64, burst: u32) -> Bucket {
+        Bucket {
+            refill: Duration::from_secs(seconds),
+            burst,
+        }
+    }
+}
+
+/// The rate limits' defaults, per caller (an API key, or a landing page visitor's
+/// address) and per organization; the settings' action names are in brackets.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct RateLimits {
+    /// Writes of one key (`write.key`).
+    pub write_key: Bucket,
+    /// Writes of all an organization's keys (`write.organization`).
+    pub write_organization: Bucket,
+    /// Contact imports of one key (`import.key`).
+    pub import_key: Bucket,
+    /// Contact imports of all an organization's keys (`import.organization`).
+    pub import_organization: Bucket,
+    /// Landing-page submissions from one address (`landing.address`).
+    pub landing_address: Bucket,
+    /// Landing-page submissions to one organization (`landing.organization`).
+    pub landing_organization: Bucket,
+}
+
+impl Default for RateLimits {
+    fn default() -> Self {
+        RateLimits {
+            write_key: Bucket::per_second(20, 200),
+            write_organization: Bucket::per_second(100, 1000),
+            import_key: Bucket::every(6, 5),
+            import_organization: Bucket::every(2, 10),
+            landing_address: Bucket::every(2, 20),
+            landing_organization: Bucket::per_second(200, 2000),
+        }
+    }
+}
+
 /// The server's configuration.
 #[derive(Debug, Clone)]
 pub struct ServeConfig {
@@ -33,6 +92,8 @@ pub struct ServeConfig {
     pub pool_size: usize,
     /// Request limits.
     pub limits: Limits,
+    /// Rate limits' defaults.
+    pub rate_limits: RateLimits,
 }
 
 impl ServeConfig {
@@ -43,6 +104,7 @@ impl ServeConfig {
             database,
             pool_size: 16,
             limits: Limits::default(),
+            rate_limits: RateLimits::default(),
         }
     }
 }

@@ -61,6 +61,14 @@ pub enum ApiError {
         /// The refusing constraint (logged, not sent).
         constraint: String,
     },
+    /// A rate limit is spent; a request may succeed after `retry_after`.
+    #[error("the rate limit of {limit} is spent; retry in {} s", retry_after_seconds(*.retry_after))]
+    RateLimited {
+        /// Whose limit, e.g. `this API key's writes`.
+        limit: &'static str,
+        /// How long until a token is back.
+        retry_after: std::time::Duration,
+    },
     /// The body was larger than allowed.
     #[error("the request body is larger than the server accepts")]
     PayloadTooLarge,
@@ -151,6 +159,9 @@ impl ApiError {
                 "the database is unavailable; retry later",
             ),
             ApiError::Timeout => Problem::new(ProblemKind::Timeout, self.to_string()),
+            ApiError::RateLimited { .. } => {
+                Problem::new(ProblemKind::RateLimited, self.to_string())
+            }
             ApiError::Internal(_) => Problem::new(
                 ProblemKind::Internal,
                 "the server failed; the error is logged",
@@ -202,15 +213,31 @@ impl IntoResponse for ApiError {
             }
             _ => {}
         }
-        let unauthorized = matches!(self, ApiError::Unauthorized(_));
         let mut response = self.problem().into_response();
-        if unauthorized {
-            response
-                .headers_mut()
-                .insert(header::WWW_AUTHENTICATE, HeaderValue::from_static("Bearer"));
+        match self {
+            ApiError::Unauthorized(_) => {
+                response
+                    .headers_mut()
+                    .insert(header::WWW_AUTHENTICATE, HeaderValue::from_static("Bearer"));
+            }
+            ApiError::RateLimited { retry_after, .. } => {
+                response.headers_mut().insert(
+                    header::RETRY_AFTER,
+                    HeaderValue::from(retry_after_seconds(retry_after)),
+                );
+            }
+            _ => {}
         }
         response
     }
+}
+
+/// `Retry-After` in whole seconds, rounded up and at least 1 (0 would invite an
+/// immediate retry that is refused again).
+pub(crate) fn retry_after_seconds(wait: std::time::Duration) -> u64 {
+    u64::try_from(wait.as_millis().div_ceil(1000))
+        .unwrap_or(u64::MAX)
+        .max(1)
 }
 
 /// The request field a refused constraint is about: the longest of `fields` its name

@@ -26,6 +26,8 @@
 //! - `problem`: [`Problem`] details and their kinds; `error`: [`ApiError`] and the
 //!   problem each is; `extract`: axum's extractors with problem rejections; `page`:
 //!   keyset pagination and PATCH helpers.
+//! - `throttle`: the rate limits (Postgres token buckets per caller and organization,
+//!   refusals remembered per replica); [`RateLimits`] are their defaults.
 //! - `metrics`: every metric, with the middleware that records them; `state`: the
 //!   [`AppState`] handlers share.
 
@@ -42,9 +44,10 @@ mod problem;
 mod routes;
 mod server;
 mod state;
+mod throttle;
 
 pub use auth::{Caller, Permission};
-pub use config::{Limits, ServeConfig};
+pub use config::{Bucket, Limits, RateLimits, ServeConfig};
 pub use error::ApiError;
 pub use keys::{KeyError, NewKey, RoleRef, create_key, generate_key, revoke_key};
 pub use page::{DEFAULT_LIMIT, MAX_LIMIT};

@@ -72,7 +72,7 @@ pub async fn bind(config: ServeConfig) -> Result<Server, ServeError> {
     Ok(Server {
         listener,
         local_addr,
-        state: AppState::new(pool, config.limits),
+        state: AppState::new(pool, config.limits, config.rate_limits),
     })
 }
 

@@ -4,8 +4,9 @@ use std::sync::Arc;
 
 use schema::Pool;
 
-use crate::config::Limits;
+use crate::config::{Limits, RateLimits};
 use crate::metrics::Metrics;
+use crate::throttle::Throttle;
 
 /// The router's state; cheap to clone.
 #[derive(Clone)]
@@ -17,16 +18,19 @@ struct Inner {
     pool: Pool,
     metrics: Metrics,
     limits: Limits,
+    throttle: Throttle,
 }
 
 impl AppState {
-    /// State over `pool` with `limits` and a fresh set of metrics.
-    pub fn new(pool: Pool, limits: Limits) -> AppState {
+    /// State over `pool` with `limits`, rate limits defaulting to `rate_limits`, and a
+    /// fresh set of metrics.
+    pub fn new(pool: Pool, limits: Limits, rate_limits: RateLimits) -> AppState {
         AppState {
             inner: Arc::new(Inner {
                 pool,
                 metrics: Metrics::new(),
                 limits,
+                throttle: Throttle::new(rate_limits),
             }),
         }
     }
@@ -39,6 +43,11 @@ impl AppState {
     /// The server's metrics.
     pub fn metrics(&self) -> &Metrics {
         &self.inner.metrics
+    }
+
+    /// The replica's rate limiter.
+    pub(crate) fn throttle(&self) -> &Throttle {
+        &self.inner.throttle
     }
 
     /// The request limits.

@@ -10,6 +10,7 @@ mod keys;
 mod lifecycle;
 mod openapi_walk;
 mod people;
+mod rate_limits;
 mod server;
 mod walk_content;
 mod walk_people;
@@ -72,10 +73,15 @@ impl App {
 
     /// A server with `limits`.
     pub async fn start_with(limits: Limits) -> App {
+        App::start_configured(|config| config.limits = limits).await
+    }
+
+    /// A server whose configuration `configure` changed.
+    pub async fn start_configured(configure: impl FnOnce(&mut ServeConfig)) -> App {
         let db = TestDb::migrated().await;
         let mut config = ServeConfig::new("127.0.0.1:0".parse().unwrap(), db.config().clone());
         config.pool_size = 8;
-        config.limits = limits;
+        configure(&mut config);
         let server = api::bind(config).await.unwrap();
         let addr = server.local_addr();
         let (stop, stopped) = oneshot::channel::<()>();
