@@ -94,6 +94,8 @@ pub struct ServeConfig {
     pub limits: Limits,
     /// Rate limits' defaults.
     pub rate_limits: RateLimits,
+    /// Where landing pages' events go; `None` produces none.
+    pub events: Option<crate::events::EventsConfig>,
 }
 
 impl ServeConfig {
@@ -105,6 +107,7 @@ impl ServeConfig {
             pool_size: 16,
             limits: Limits::default(),
             rate_limits: RateLimits::default(),
+            events: None,
         }
     }
 }

@@ -35,6 +35,15 @@ pub enum ApiError {
         /// The id asked for.
         id: i64,
     },
+    /// No live landing page at that address: no active campaign with the slug, a form
+    /// and a list in the organization.
+    #[error("organization {organization} has no landing page {slug:?}")]
+    NoLandingPage {
+        /// The organization of the address.
+        organization: i64,
+        /// The campaign's slug asked for.
+        slug: String,
+    },
     /// A refused status move.
     #[error("{entity} cannot move from {from} to {to}")]
     StatusMove {
@@ -125,7 +134,9 @@ impl ApiError {
                 permission: Some(permission.key().to_owned()),
                 ..Problem::new(ProblemKind::Forbidden, self.to_string())
             },
-            ApiError::NotFound { .. } => Problem::new(ProblemKind::NotFound, self.to_string()),
+            ApiError::NotFound { .. } | ApiError::NoLandingPage { .. } => {
+                Problem::new(ProblemKind::NotFound, self.to_string())
+            }
             ApiError::StatusMove { from, to, .. } => Problem {
                 from: Some(from.clone()),
                 to: Some(to.clone()),

@@ -20,6 +20,8 @@
 //!   (security scheme, error responses).
 //! - `domains`: one module per domain group (contact lists, contacts, campaigns, leads),
 //!   each its handlers, request and response types and routes.
+//! - `landing`: the public landing pages (a form to render, a submission to a contact,
+//!   a lead, a form response and a FORM_SUBMIT event); `events`: their producer.
 //! - `auth`: bearer keys to a [`Caller`], the [`Permission`] a route needs, checked
 //!   before the body is read; `keys`: making and revoking keys ([`create_key`],
 //!   [`revoke_key`]).
@@ -36,8 +38,10 @@ mod config;
 mod docs;
 mod domains;
 mod error;
+mod events;
 mod extract;
 mod keys;
+mod landing;
 mod metrics;
 mod page;
 mod problem;
@@ -49,7 +53,9 @@ mod throttle;
 pub use auth::{Caller, Permission};
 pub use config::{Bucket, Limits, RateLimits, ServeConfig};
 pub use error::ApiError;
+pub use events::{EventsConfig, EventsError};
 pub use keys::{KeyError, NewKey, RoleRef, create_key, generate_key, revoke_key};
+pub use landing::{LandingField, LandingPage, Submitted};
 pub use page::{DEFAULT_LIMIT, MAX_LIMIT};
 pub use problem::{PROBLEM_JSON, Problem, ProblemKind};
 pub use routes::{openapi, router};

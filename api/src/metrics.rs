@@ -32,6 +32,11 @@ struct RouteLabels {
     route: String,
 }
 
+#[derive(Debug, Clone, Hash, PartialEq, Eq, EncodeLabelSet)]
+struct EventLabels {
+    event_type: String,
+}
+
 type HistogramFamily = Family<RouteLabels, Histogram, fn() -> Histogram>;
 
 /// The API's metrics (one set per server, so tests running several servers in one
@@ -42,6 +47,8 @@ pub struct Metrics {
     requests: Family<RequestLabels, Counter>,
     duration: HistogramFamily,
     in_flight: Gauge,
+    events_sent: Family<EventLabels, Counter>,
+    events_unsent: Family<EventLabels, Counter>,
 }
 
 impl Default for Metrics {
@@ -76,12 +83,44 @@ impl Metrics {
             "Requests being handled now",
             in_flight.clone(),
         );
+        let events_sent = Family::<EventLabels, Counter>::default();
+        registry.register(
+            "events_produced",
+            "Landing-page events the broker acknowledged, by event type",
+            events_sent.clone(),
+        );
+        let events_unsent = Family::<EventLabels, Counter>::default();
+        registry.register(
+            "events_unsent",
+            "Landing-page events the broker did not acknowledge (the rows they stand for are stored), by event type",
+            events_unsent.clone(),
+        );
         Metrics {
             registry,
             requests,
             duration,
             in_flight,
+            events_sent,
+            events_unsent,
         }
+    }
+
+    /// Counts an event the broker acknowledged.
+    pub(crate) fn event_sent(&self, event_type: &str) {
+        self.events_sent
+            .get_or_create(&EventLabels {
+                event_type: event_type.to_owned(),
+            })
+            .inc();
+    }
+
+    /// Counts an event the broker did not acknowledge.
+    pub(crate) fn event_unsent(&self, event_type: &str) {
+        self.events_unsent
+            .get_or_create(&EventLabels {
+                event_type: event_type.to_owned(),
+            })
+            .inc();
     }
 
     /// The Prometheus text exposition of every metric.

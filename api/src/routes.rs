@@ -67,6 +67,7 @@ pub fn router(state: AppState) -> Router {
 fn api() -> OpenApiRouter<AppState> {
     OpenApiRouter::with_openapi(ApiDoc::openapi())
         .merge(crate::domains::routes())
+        .merge(crate::landing::routes())
         .routes(routes!(healthz))
         .routes(routes!(prometheus))
         .routes(routes!(openapi_json))

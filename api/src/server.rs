@@ -9,6 +9,7 @@ use schema::{Migrator, Pool};
 use tokio::net::TcpListener;
 
 use crate::config::ServeConfig;
+use crate::events::Events;
 use crate::routes::router;
 use crate::state::AppState;
 
@@ -35,6 +36,9 @@ pub enum ServeError {
          the server again"
     )]
     PendingMigrations(Vec<u32>),
+    /// The events producer could not be made.
+    #[error("cannot produce landing pages' events: {0}")]
+    Events(#[from] crate::events::EventsError),
     /// The address could not be bound.
     #[error("cannot listen on {addr}: {cause}")]
     Bind {
@@ -59,6 +63,7 @@ pub struct Server {
 pub async fn bind(config: ServeConfig) -> Result<Server, ServeError> {
     let pool = schema::pool(&with_statement_timeout(&config), config.pool_size)?;
     ensure_migrated(&pool, &config.database).await?;
+    let events = Events::new(config.events.as_ref())?;
     let listener = TcpListener::bind(config.addr)
         .await
         .map_err(|cause| ServeError::Bind {
@@ -72,7 +77,7 @@ pub async fn bind(config: ServeConfig) -> Result<Server, ServeError> {
     Ok(Server {
         listener,
         local_addr,
-        state: AppState::new(pool, config.limits, config.rate_limits),
+        state: AppState::new(pool, config.limits, config.rate_limits, events),
     })
 }
 
@@ -98,12 +103,16 @@ impl Server {
     ) -> Result<(), ServeError> {
         tracing::info!(addr = %self.local_addr, "serving the API");
         let pool = self.state.pool().clone();
-        axum::serve(self.listener, router(self.state))
-            .with_graceful_shutdown(async move {
-                shutdown.await;
-                tracing::info!("shutting down: finishing the requests in flight");
-            })
-            .await?;
+        axum::serve(
+            self.listener,
+            // Landing pages limit submissions by the visitor's address.
+            router(self.state).into_make_service_with_connect_info::<SocketAddr>(),
+        )
+        .with_graceful_shutdown(async move {
+            shutdown.await;
+            tracing::info!("shutting down: finishing the requests in flight");
+        })
+        .await?;
         pool.close();
         tracing::info!("stopped");
         Ok(())

@@ -5,6 +5,7 @@ use std::sync::Arc;
 use schema::Pool;
 
 use crate::config::{Limits, RateLimits};
+use crate::events::Events;
 use crate::metrics::Metrics;
 use crate::throttle::Throttle;
 
@@ -19,18 +20,25 @@ struct Inner {
     metrics: Metrics,
     limits: Limits,
     throttle: Throttle,
+    events: Events,
 }
 
 impl AppState {
-    /// State over `pool` with `limits`, rate limits defaulting to `rate_limits`, and a
-    /// fresh set of metrics.
-    pub fn new(pool: Pool, limits: Limits, rate_limits: RateLimits) -> AppState {
+    /// State over `pool` with `limits`, rate limits defaulting to `rate_limits`, events
+    /// produced by `events`, and a fresh set of metrics.
+    pub(crate) fn new(
+        pool: Pool,
+        limits: Limits,
+        rate_limits: RateLimits,
+        events: Events,
+    ) -> AppState {
         AppState {
             inner: Arc::new(Inner {
                 pool,
                 metrics: Metrics::new(),
                 limits,
                 throttle: Throttle::new(rate_limits),
+                events,
             }),
         }
     }
@@ -43,6 +51,11 @@ impl AppState {
     /// The server's metrics.
     pub fn metrics(&self) -> &Metrics {
         &self.inner.metrics
+    }
+
+    /// The producer of landing pages' events.
+    pub(crate) fn events(&self) -> &Events {
+        &self.inner.events
     }
 
     /// The replica's rate limiter.

@@ -7,6 +7,7 @@
 mod content;
 mod flows;
 mod keys;
+mod landing;
 mod lifecycle;
 mod openapi_walk;
 mod people;

@@ -155,6 +155,7 @@ async fn every_documented_operation_refuses_strangers_the_unpermitted_and_bad_in
     .await;
 
     let mut operation_ids = BTreeSet::new();
+    let mut public = BTreeSet::new();
     let mut walked = 0;
     for (path, item) in document["paths"].as_object().unwrap() {
         for (method, operation) in item.as_object().unwrap() {
@@ -165,8 +166,14 @@ async fn every_documented_operation_refuses_strangers_the_unpermitted_and_bad_in
             let responses = operation["responses"].as_object().unwrap();
             let scopes = &operation["security"][0]["bearer"];
             let Some(permission) = scopes[0].as_str() else {
-                // Operations endpoints: no key.
+                // Operations endpoints and landing pages: no key.
                 assert_eq!(operation["security"], json!([{}]), "{what}");
+                if path.starts_with("/v1/public/") {
+                    // Public by design; `landing` tests each of them.
+                    assert_eq!(operation["tags"], json!(["public"]), "{what}");
+                    public.insert(id);
+                    continue;
+                }
                 let response = app.request(method, path, None).send().await.unwrap();
                 assert_eq!(response.status(), StatusCode::OK, "{what}");
                 continue;
@@ -194,6 +201,13 @@ async fn every_documented_operation_refuses_strangers_the_unpermitted_and_bad_in
                 .unwrap_or_default();
             let query: Vec<&Value> = parameters.iter().filter(|p| p["in"] == "query").collect();
             let has_body = operation.get("requestBody").is_some();
+            // A file upload: its example files instead of a JSON body.
+            let csv = operation["requestBody"]["content"].get("text/csv").map(|_| {
+                crate::walk_content::CSV_EXAMPLES
+                    .iter()
+                    .find(|e| e.0 == id)
+                    .unwrap_or_else(|| panic!("{what}: add example files to CSV_EXAMPLES"))
+            });
             if has_id {
                 assert!(
                     responses.contains_key("404"),
@@ -215,7 +229,9 @@ async fn every_documented_operation_refuses_strangers_the_unpermitted_and_bad_in
                 }
             }
             let url_for = |org: &Org| {
-                let mut url = path.replace("{id}", &resource_id(path, org).to_string());
+                let mut url = path
+                    .replace("{id}", &resource_id(path, org).to_string())
+                    .replace("{key}", crate::walk_people::PERMISSION_KEY);
                 let required: Vec<String> = query
                     .iter()
                     .filter(|p| p["required"] == true)
@@ -227,17 +243,22 @@ async fn every_documented_operation_refuses_strangers_the_unpermitted_and_bad_in
                 url
             };
             let body_for = |org: &Org| {
-                has_body.then(|| {
-                    example(&id, org).unwrap_or_else(|| {
+                has_body.then(|| match csv {
+                    Some((_, file, ..)) => (Value::String((*file).to_owned()), false),
+                    None => example(&id, org).unwrap_or_else(|| {
                         panic!("{what}: add an example body for {id} to EXAMPLES")
-                    })
+                    }),
                 })
             };
             let send = |key: Option<&crate::Key>, url: String, body: Option<Value>| {
                 let mut request = app.request(method.clone(), &url, key);
-                if let Some(body) = body {
-                    request = request.json(&body);
-                }
+                request = match (body, csv) {
+                    (Some(Value::String(file)), Some(_)) => {
+                        request.header("content-type", "text/csv").body(file)
+                    }
+                    (Some(body), _) => request.json(&body),
+                    (None, _) => request,
+                };
                 request.send()
             };
 
@@ -287,7 +308,9 @@ async fn every_documented_operation_refuses_strangers_the_unpermitted_and_bad_in
             let response = send(Some(&stranger), url_for(&a), body.map(|b| b.0))
                 .await
                 .unwrap();
-            if has_id {
+            if let Some(own) = crate::walk_people::own_answer(&method, path) {
+                own.check(&app, b, response, &what).await;
+            } else if has_id {
                 let (status, p) = problem(response).await;
                 assert_eq!(
                     (status, p.type_.as_str()),
@@ -310,7 +333,17 @@ async fn every_documented_operation_refuses_strangers_the_unpermitted_and_bad_in
             }
 
             // (d) Malformed input, with every permission.
-            if has_body {
+            if let Some((_, _, refused, field)) = csv {
+                let file = Value::String((*refused).to_owned());
+                let (status, p) =
+                    problem(send(Some(&admin_a), url_for(&a), Some(file)).await.unwrap()).await;
+                assert_eq!(
+                    (status, p.type_.as_str()),
+                    (StatusCode::BAD_REQUEST, "/problems/validation"),
+                    "{what}: {p:?}"
+                );
+                assert_eq!(p.field.as_deref(), Some(*field), "{what}: {p:?}");
+            } else if has_body {
                 let (field, wrong) = wrong_field(&document, operation);
                 let (mut body, _) = body_for(&a).unwrap();
                 body[&field] = wrong;
@@ -345,7 +378,9 @@ async fn every_documented_operation_refuses_strangers_the_unpermitted_and_bad_in
                 );
             }
             if has_id {
-                let url = path.replace("{id}", "abc");
+                let url = path
+                    .replace("{id}", "abc")
+                    .replace("{key}", crate::walk_people::PERMISSION_KEY);
                 let (status, p) = problem(
                     send(Some(&admin_a), url, body_for(&a).map(|b| b.0))
                         .await
@@ -379,6 +414,14 @@ async fn every_documented_operation_refuses_strangers_the_unpermitted_and_bad_in
             walked += 1;
         }
     }
+    assert_eq!(
+        public,
+        BTreeSet::from([
+            "get_landing_page".to_owned(),
+            "submit_landing_page".to_owned()
+        ]),
+        "public operations, each with its test in `landing`"
+    );
     for (op, _) in examples() {
         assert!(
             operation_ids.contains(*op),
