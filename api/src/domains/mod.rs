@@ -11,10 +11,16 @@ use utoipa_axum::router::OpenApiRouter;
 use crate::error::ApiError;
 use crate::state::AppState;
 
+pub(crate) mod api_keys;
+pub(crate) mod audit;
 pub(crate) mod campaigns;
 pub(crate) mod contact_lists;
 pub(crate) mod contacts;
+pub(crate) mod gdpr;
 pub(crate) mod leads;
+pub(crate) mod members;
+pub(crate) mod organization;
+pub(crate) mod roles;
 mod rows;
 
 /// Every domain's routes.
@@ -24,6 +30,12 @@ pub(crate) fn routes() -> OpenApiRouter<AppState> {
         .merge(contacts::routes())
         .merge(campaigns::routes())
         .merge(leads::routes())
+        .merge(organization::routes())
+        .merge(members::routes())
+        .merge(roles::routes())
+        .merge(api_keys::routes())
+        .merge(audit::routes())
+        .merge(gdpr::routes())
 }
 
 /// Maps a query's refusal for `entity`, naming the field among `fields`.
