@@ -3,7 +3,10 @@
 //! protocol), simulates campaign traffic into Kafka, ingests it exactly once, prints
 //! what happened, then aggregates the days and prints the top campaigns' funnels. It
 //! also seeds a small platform (`tally seed`'s default) so every CRUD domain has rows.
-//! With `--keep` it stays up until Ctrl-C for a look with psql.
+//! With `--keep` it stays up until Ctrl-C for a look with psql and through the HTTP API
+//! (served on a local port, with a key and three curl lines printed).
+
+mod serve;
 
 use std::time::{Duration, Instant};
 
@@ -42,11 +45,14 @@ pub async fn run(args: DemoArgs) -> anyhow::Result<()> {
     };
     if outcome.is_ok() && args.keep {
         show_contents(&cluster).await?;
+        let mut client = connect(&cluster, DATABASE).await?;
+        let api = serve::start(&mut client, cluster_config(&cluster)?).await?;
         println!();
         println!("connect with:  {}", cluster.psql_command(DATABASE));
         println!("press Ctrl-C to stop; the cluster and its files are removed on exit");
         shutdown.received().await;
         println!("stopping");
+        api.stop().await?;
     }
     let dir = cluster.dir().to_path_buf();
     tokio::task::spawn_blocking(move || cluster.stop())

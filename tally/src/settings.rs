@@ -294,6 +294,14 @@ pub struct ServeArgs {
     /// Longest a request may take before it is answered 503 and its statement cancelled.
     #[arg(long, env = "TALLY_API_REQUEST_TIMEOUT", default_value = "30s", value_parser = parse_duration)]
     pub request_timeout: Duration,
+    /// Kafka bootstrap servers landing pages' FORM_VIEW and FORM_SUBMIT events are
+    /// produced to (the ingest's); unset, landing pages store their rows but produce no
+    /// events.
+    #[arg(long, env = "TALLY_API_BROKERS", value_name = "HOSTS")]
+    pub brokers: Option<String>,
+    /// The topic carrying campaign events.
+    #[arg(long, env = "TALLY_TOPIC", default_value = "campaign-events")]
+    pub topic: String,
 }
 
 impl ServeArgs {
@@ -305,6 +313,10 @@ impl ServeArgs {
             max_body_bytes: self.max_body,
             request_timeout: self.request_timeout,
         };
+        config.events = self.brokers.as_ref().map(|brokers| api::EventsConfig {
+            brokers: brokers.clone(),
+            topic: self.topic.clone(),
+        });
         Ok(config)
     }
 }

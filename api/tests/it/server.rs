@@ -297,3 +297,88 @@ async fn the_guide_documents_every_problem_type() {
         );
     }
 }
+
+/// Whether a route template of the document matches a path the guide shows (its
+/// `{...}` segments, and the guide's, stand for any segment).
+fn route_matches(template: &str, shown: &str) -> bool {
+    let (a, b): (Vec<&str>, Vec<&str>) =
+        (template.split('/').collect(), shown.split('/').collect());
+    a.len() == b.len()
+        && a.iter()
+            .zip(&b)
+            .all(|(t, s)| t == s || t.starts_with('{') || s.starts_with('{'))
+}
+
+#[test]
+fn every_request_the_guide_shows_is_a_documented_operation() {
+    let guide = std::fs::read_to_string(concat!(env!("CARGO_MANIFEST_DIR"), "/../docs/api.md"))
+        .expect("docs/api.md");
+    let document = serde_json::to_value(api::openapi()).unwrap();
+    let paths = document["paths"].as_object().unwrap();
+    let documented = |method: &str, path: &str| {
+        paths.iter().any(|(template, item)| {
+            route_matches(template, path) && item.get(method.to_lowercase()).is_some()
+        })
+    };
+    let mut shown = Vec::new();
+    // Requests named in the prose: `PATCH /v1/organization`.
+    for method in ["GET", "POST", "PUT", "PATCH", "DELETE"] {
+        for (at, _) in guide.match_indices(&format!("{method} /")) {
+            let path: String = guide[at + method.len() + 1..]
+                .chars()
+                .take_while(|c| !matches!(c, '`' | ' ' | '?' | '\n' | ',' | ')'))
+                .collect();
+            if path.starts_with("/v1/")
+                || path.starts_with("/healthz")
+                || path.starts_with("/openapi")
+            {
+                shown.push((method.to_owned(), path));
+            }
+        }
+    }
+    // Requests in the examples: curl ... http://127.0.0.1:8080/v1/...
+    let mut command = String::new();
+    for line in guide.lines() {
+        command.push_str(line.trim_end_matches('\\'));
+        command.push(' ');
+        if line.trim_end().ends_with('\\') {
+            continue;
+        }
+        if command.trim_start().starts_with("curl ") {
+            let words: Vec<&str> = command.split_whitespace().collect();
+            let method = words
+                .iter()
+                .position(|w| *w == "-X")
+                .and_then(|i| words.get(i + 1))
+                .map(|m| m.to_string())
+                .unwrap_or_else(|| {
+                    let sends = words
+                        .iter()
+                        .any(|w| ["-d", "--data-binary", "-F", "-T"].contains(w));
+                    if sends { "POST" } else { "GET" }.to_owned()
+                });
+            for word in &words {
+                let word = word.trim_matches(|c| c == '\'' || c == '"');
+                if let (Some(at), true) = (word.find("/v1/"), word.starts_with("http")) {
+                    let path = word[at..].split('?').next().unwrap_or_default().to_owned();
+                    shown.push((method.clone(), path));
+                }
+            }
+        }
+        command.clear();
+    }
+    assert!(
+        shown.len() >= 20,
+        "only {} requests found in the guide",
+        shown.len()
+    );
+    let missing: Vec<String> = shown
+        .iter()
+        .filter(|(method, path)| !documented(method, path))
+        .map(|(method, path)| format!("{method} {path}"))
+        .collect();
+    assert!(
+        missing.is_empty(),
+        "the guide shows requests no route serves: {missing:?}"
+    );
+}

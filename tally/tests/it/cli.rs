@@ -216,6 +216,33 @@ fn demo_keep_stays_up_for_psql_and_stops_cleanly_on_ctrl_c() {
     );
     assert!(dir.exists(), "{} missing while running", dir.display());
 
+    // The API is served: the three printed requests answer as a person would run them.
+    let export = seen
+        .iter()
+        .find(|l| l.trim_start().starts_with("export KEY="))
+        .unwrap_or_else(|| panic!("no key printed:\n{text}"));
+    let curls: Vec<&String> = seen
+        .iter()
+        .filter(|l| l.trim_start().starts_with("curl "))
+        .collect();
+    assert_eq!(curls.len(), 3, "three curl lines:\n{text}");
+    let statuses: Vec<String> = curls
+        .iter()
+        .map(|curl| {
+            let out = Command::new("sh")
+                .arg("-c")
+                .arg(format!(
+                    "{}; {} -o /dev/null -w '%{{http_code}}'",
+                    export.trim(),
+                    curl.trim()
+                ))
+                .output()
+                .expect("sh runs curl");
+            String::from_utf8_lossy(&out.stdout).into_owned()
+        })
+        .collect();
+    assert_eq!(statuses, ["200", "200", "201"], "{curls:?}");
+
     // Sent right after the prompt is read: the demo must not lose a signal that arrives
     // before it starts waiting for one.
     demo.signal(Signal::SIGINT);
