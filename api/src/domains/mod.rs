@@ -16,12 +16,16 @@ pub(crate) mod audit;
 pub(crate) mod campaigns;
 pub(crate) mod contact_lists;
 pub(crate) mod contacts;
+pub(crate) mod email_templates;
+pub(crate) mod form_responses;
+pub(crate) mod forms;
 pub(crate) mod gdpr;
 pub(crate) mod leads;
 pub(crate) mod members;
 pub(crate) mod organization;
 pub(crate) mod roles;
 mod rows;
+pub(crate) mod validation;
 
 /// Every domain's routes.
 pub(crate) fn routes() -> OpenApiRouter<AppState> {
@@ -36,6 +40,10 @@ pub(crate) fn routes() -> OpenApiRouter<AppState> {
         .merge(api_keys::routes())
         .merge(audit::routes())
         .merge(gdpr::routes())
+        .merge(email_templates::routes())
+        .merge(forms::routes())
+        .merge(form_responses::routes())
+        .merge(validation::routes())
 }
 
 /// Maps a query's refusal for `entity`, naming the field among `fields`.

@@ -1,5 +1,6 @@
 //! `/v1/contacts`: recipients, one per address per list (`contact.read`,
-//! `contact.write`). Bulk loading is `tally contacts import`'s job.
+//! `contact.write`), and their bulk import into a list from a CSV file
+//! (`contact.import`).
 
 use axum::Json;
 use axum::response::Response;
@@ -12,6 +13,7 @@ use utoipa_axum::router::OpenApiRouter;
 use utoipa_axum::routes;
 
 mod created;
+mod import;
 
 use super::{created, refused};
 use crate::auth::{Authorized, need};
@@ -154,6 +156,7 @@ pub(crate) fn routes() -> OpenApiRouter<AppState> {
         .routes(routes!(created::list_contacts_created))
         .routes(routes!(get_contact, update_contact, delete_contact))
         .routes(routes!(restore_contact))
+        .routes(routes!(import::import_contacts))
 }
 
 row_routes! {
