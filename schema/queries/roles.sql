@@ -62,6 +62,11 @@ RETURNING *;
 SELECT * FROM memberships WHERE organization_id = tally_current_org() AND id > :after
  ORDER BY id LIMIT :limit;
 
+--! members_of : Membership
+-- The memberships of some users, as a page of members shows their roles.
+SELECT * FROM memberships WHERE organization_id = tally_current_org() AND user_id = ANY(:users::bigint[])
+ ORDER BY id;
+
 --! change_member_role : Membership
 UPDATE memberships SET role_id = :role_id
  WHERE organization_id = tally_current_org() AND id = :id

@@ -4,7 +4,7 @@
 //! organization change a user (their name, address or role) only while the user
 //! belongs to it alone; removing them is always allowed.
 
-use std::collections::{HashMap, HashSet};
+use std::collections::HashMap;
 
 use axum::Json;
 use axum::http::StatusCode;
@@ -29,9 +29,6 @@ use crate::state::AppState;
 const ENTITY: &str = "member";
 const FIELDS: &[&str] = &["email", "full_name", "role_id"];
 
-/// Memberships read per query while looking one up: no query finds a membership by
-/// user, so they are paged through (one page for most organizations).
-const SCAN: i64 = 1000;
 
 /// A user of the organization, with their role in it.
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize, ToSchema)]
@@ -106,31 +103,13 @@ pub(crate) fn routes() -> OpenApiRouter<AppState> {
         .routes(routes!(get_member, update_member, remove_member))
 }
 
-/// The memberships of `users`, by user id, stopping once each is found.
+/// The memberships of `users`, by user id.
 async fn memberships(
     tx: &Transaction<'_>,
     users: &[i64],
 ) -> Result<HashMap<i64, roles::Membership>, ApiError> {
-    let wanted: HashSet<i64> = users.iter().copied().collect();
-    let mut found = HashMap::with_capacity(wanted.len());
-    let mut after = 0;
-    while found.len() < wanted.len() {
-        let rows = roles::members().bind(tx, &after, &SCAN).all().await?;
-        let full = rows.len() as i64 == SCAN;
-        let Some(last) = rows.last().map(|m| m.id) else {
-            break;
-        };
-        found.extend(
-            rows.into_iter()
-                .filter(|m| wanted.contains(&m.user_id))
-                .map(|m| (m.user_id, m)),
-        );
-        if !full {
-            break;
-        }
-        after = last;
-    }
-    Ok(found)
+    let rows = roles::members_of().bind(tx, &users).all().await?;
+    Ok(rows.into_iter().map(|m| (m.user_id, m)).collect())
 }
 
 /// A refusal of a membership change, where the database's rule against adopting

@@ -612,6 +612,9 @@ fn isolation_checks() -> Vec<(&'static str, Check)> {
         "roles::members" => |tx| {
             only_a("all", roles::members().bind(tx, &0, &ALL).all().await, |r| r.organization_id)
         }
+        "roles::members_of" => |tx| {
+            empty("B's user", roles::members_of().bind(tx, &[B_USER].as_slice()).all().await)
+        }
         "roles::change_member_role" => |tx| {
             nothing("B's membership", roles::change_member_role()
                 .bind(tx, &A_ROLE, &B_MEMBERSHIP).opt().await)?;

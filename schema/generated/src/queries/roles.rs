@@ -839,6 +839,45 @@ impl<'c, 'a, 's, C: GenericClient>
         self.bind(client, &params.after, &params.limit)
     }
 }
+pub struct MembersOfStmt(&'static str, Option<tokio_postgres::Statement>);
+pub fn members_of() -> MembersOfStmt {
+    MembersOfStmt(
+        "SELECT * FROM memberships WHERE organization_id = tally_current_org() AND user_id = ANY($1::bigint[]) ORDER BY id",
+        None,
+    )
+}
+impl MembersOfStmt {
+    pub async fn prepare<'a, C: GenericClient>(
+        mut self,
+        client: &'a C,
+    ) -> Result<Self, tokio_postgres::Error> {
+        self.1 = Some(client.prepare(self.0).await?);
+        Ok(self)
+    }
+    pub fn bind<'c, 'a, 's, C: GenericClient, T1: crate::ArraySql<Item = i64>>(
+        &'s self,
+        client: &'c C,
+        users: &'a T1,
+    ) -> MembershipQuery<'c, 'a, 's, C, Membership, 1> {
+        MembershipQuery {
+            client,
+            params: [users],
+            query: self.0,
+            cached: self.1.as_ref(),
+            extractor: |row: &tokio_postgres::Row| -> Result<Membership, tokio_postgres::Error> {
+                Ok(Membership {
+                    organization_id: row.try_get(0)?,
+                    id: row.try_get(1)?,
+                    user_id: row.try_get(2)?,
+                    role_id: row.try_get(3)?,
+                    created_at: row.try_get(4)?,
+                    updated_at: row.try_get(5)?,
+                })
+            },
+            mapper: |it| Membership::from(it),
+        }
+    }
+}
 pub struct ChangeMemberRoleStmt(&'static str, Option<tokio_postgres::Statement>);
 pub fn change_member_role() -> ChangeMemberRoleStmt {
     ChangeMemberRoleStmt(
