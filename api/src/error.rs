@@ -142,10 +142,14 @@ impl ApiError {
                 to: Some(to.clone()),
                 ..Problem::new(ProblemKind::StatusMove, self.to_string())
             },
-            ApiError::Conflict { field, .. } => Problem::new(
+            ApiError::Conflict { field, constraint } => Problem::new(
                 ProblemKind::Conflict,
                 match field {
                     Some(f) => format!("another live row already holds this {f}"),
+                    // A delete refused by a reference to the row (a role still held).
+                    None if constraint.ends_with("_fkey") => {
+                        "other rows still refer to it (a member or an API key holding a role, say); change them first".to_owned()
+                    }
                     None => "another live row already holds one of these values".to_owned(),
                 },
             )
