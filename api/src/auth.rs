@@ -177,6 +177,19 @@ impl<P: Need> Authorized<P> {
     }
 }
 
+impl<P: Need> Authorized<P> {
+    /// Who is calling.
+    pub fn caller(&self) -> &Caller {
+        &self.caller
+    }
+
+    /// The connection the key was checked on, for work that opens its own tenant
+    /// transaction (a contact import).
+    pub fn into_client(self) -> PooledClient {
+        self.client
+    }
+}
+
 impl<P: Need> FromRequestParts<AppState> for Authorized<P> {
     type Rejection = ApiError;
 

@@ -18,8 +18,11 @@
 //! - `routes`: the [`router`] (layers, fallback, `/healthz`, `/metrics`,
 //!   `/openapi.json`) and the [`openapi`] document; `docs`: the document's shared parts
 //!   (security scheme, error responses).
-//! - `domains`: one module per domain group (contact lists, contacts, campaigns, leads),
-//!   each its handlers, request and response types and routes.
+//! - `domains`: one module per domain group (organization, members, roles, API keys,
+//!   contact lists, contacts and their import, campaigns, leads, email templates, forms
+//!   and fields, form responses, validation, audit, GDPR requests), each its handlers,
+//!   request and response types and routes; `domains::rows` generates the get, delete
+//!   and restore every soft-deletable resource has.
 //! - `landing`: the public landing pages (a form to render, a submission to a contact,
 //!   a lead, a form response and a FORM_SUBMIT event); `events`: their producer.
 //! - `auth`: bearer keys to a [`Caller`], the [`Permission`] a route needs, checked

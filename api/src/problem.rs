@@ -29,7 +29,7 @@ pub enum ProblemKind {
     StatusMove,
     /// 413: the body is larger than the server accepts.
     PayloadTooLarge,
-    /// 415: a body that is not `application/json`.
+    /// 415: a body not sent as the media type the route takes.
     UnsupportedMediaType,
     /// 422: well-formed, but the database refused a value (format, range, a reference to
     /// a row the organization does not have).
@@ -94,7 +94,7 @@ impl ProblemKind {
             ProblemKind::Conflict => "A value is already taken",
             ProblemKind::StatusMove => "The status cannot move that way",
             ProblemKind::PayloadTooLarge => "The request body is too large",
-            ProblemKind::UnsupportedMediaType => "The body must be application/json",
+            ProblemKind::UnsupportedMediaType => "The body is not of a media type the route takes",
             ProblemKind::Unprocessable => "A value was refused",
             ProblemKind::RateLimited => "Too many requests",
             ProblemKind::Internal => "Internal error",

@@ -3,7 +3,7 @@
 use std::io::{BufReader, Read};
 
 use futures::pin_mut;
-use schema::{Actor, OrganizationId, Tenant};
+use schema::{OrganizationId, Tenant};
 use tokio_postgres::Client;
 use tokio_postgres::binary_copy::BinaryCopyInWriter;
 use tracing::{info, instrument};
@@ -41,7 +41,7 @@ pub async fn import(
     // The header first: a file that cannot be imported fails before any database work.
     let columns = header(&mut framer)?;
 
-    let tx = Tenant::new(organization, Actor::Process("import"))
+    let tx = Tenant::new(organization, options.actor)
         .begin(client)
         .await
         .map_err(db("opening the tenant transaction"))?;

@@ -1,14 +1,26 @@
 //! What an import is asked to do and what it reports back.
 
-use schema::{PgEnum, ValidationStatus};
+use schema::{Actor, PgEnum, ValidationStatus};
 
-/// How an import treats addresses already live in the list.
-#[derive(Debug, Clone, Copy, Default, PartialEq, Eq)]
+/// How an import treats addresses already live in the list, and who it acts as.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub struct ImportOptions {
     /// Update a known contact's email casing, names, phone and attributes from the
     /// file (blank fields keep the stored value; attributes are merged, the file's keys
     /// winning) and validate it again; otherwise it is left as it is.
     pub update_existing: bool,
+    /// The audit trail's actor of the import's changes: `import` for the command line,
+    /// the API key for an upload.
+    pub actor: Actor,
+}
+
+impl Default for ImportOptions {
+    fn default() -> Self {
+        ImportOptions {
+            update_existing: false,
+            actor: Actor::Process("import"),
+        }
+    }
 }
 
 /// Why a line of the file was not imported: a closed set.

@@ -12,7 +12,7 @@ pub const ACTOR_SETTING: &str = "tally.actor";
 pub const APP_ROLE: &str = "tally_app";
 
 /// Who makes the changes of a transaction, as the audit trail records it.
-#[derive(Debug, Clone, PartialEq, Eq)]
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub enum Actor {
     /// A person signed in to the platform (`users.id`).
     User(i64),

@@ -46,7 +46,10 @@ pub async fn run(args: ContactsArgs) -> anyhow::Result<()> {
         OrganizationId(organization),
         list,
         input,
-        ImportOptions { update_existing },
+        ImportOptions {
+            update_existing,
+            ..ImportOptions::default()
+        },
         |bytes| bar.set_position(bytes),
     )
     .await

@@ -29,7 +29,6 @@ use crate::state::AppState;
 const ENTITY: &str = "member";
 const FIELDS: &[&str] = &["email", "full_name", "role_id"];
 
-
 /// A user of the organization, with their role in it.
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize, ToSchema)]
 pub struct Member {

@@ -772,8 +772,11 @@ async fn a_csv_import_reports_each_refused_line_and_validates_against_the_rules(
     )
     .await;
     assert_eq!(none["items"], json!([]));
-    // The import writes as itself: its transaction names the actor `import`.
-    assert_eq!(actors(&app, "contacts", eve_id).await, ["import"]);
+    // The import's changes are the key's.
+    assert_eq!(
+        actors(&app, "contacts", eve_id).await,
+        [format!("api_key:{}", key.id)]
+    );
 
     // Again with update_existing: changed contacts are updated, the rest unchanged.
     let again = b"email,first_name\ngrace@acme.example,Gracie\nalan@acme.example,Alan\n".to_vec();

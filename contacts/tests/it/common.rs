@@ -76,7 +76,10 @@ pub async fn import_into(
         org,
         list,
         csv,
-        ImportOptions { update_existing },
+        ImportOptions {
+            update_existing,
+            ..ImportOptions::default()
+        },
         |_| {},
     )
     .await

@@ -6,13 +6,11 @@ use std::collections::BTreeMap;
 
 use axum::Json;
 use axum::body::Bytes;
-use axum::extract::State;
 use axum::extract::rejection::BytesRejection;
 use axum::http::{HeaderMap, StatusCode, header};
 use axum::response::{IntoResponse, Response};
 use contacts::{ImportError, ImportOptions};
-use schema::OrganizationId;
-use schema::domains::contact_lists;
+use schema::Actor;
 use serde::{Deserialize, Serialize};
 use utoipa::openapi::{ContentBuilder, Ref, RefOr, ResponseBuilder};
 use utoipa::{IntoResponses, ToSchema};
@@ -22,7 +20,6 @@ use crate::docs::{Denied, Limited, Malformed, Missing};
 use crate::error::ApiError;
 use crate::extract::{Params, Path};
 use crate::problem::{PROBLEM_JSON, Problem, ProblemKind};
-use crate::state::AppState;
 
 /// The media type of the file.
 const CSV: &str = "text/csv";
@@ -220,7 +217,6 @@ pub(super) async fn import_contacts(
     auth: Authorized<need::ContactImport>,
     Path(list): Path<i64>,
     Params(params): Params<ImportParams>,
-    State(state): State<AppState>,
     headers: HeaderMap,
     body: Result<Bytes, BytesRejection>,
 ) -> Result<Json<ImportReport>, Refusal> {
@@ -237,12 +233,14 @@ pub(super) async fn import_contacts(
             detail: format!("the body could not be read: {}", rejection.body_text()),
         },
     })?;
-    let organization = list_organization(auth, list).await?;
-    // The import opens its own tenant transaction on a connection it is lent.
-    let mut client = state.pool().get().await.map_err(ApiError::from)?;
+    let organization = auth.caller().organization;
     let options = ImportOptions {
         update_existing: params.update_existing.unwrap_or(false),
+        actor: Actor::ApiKey(auth.caller().key_id),
     };
+    // The import opens its own tenant transaction, on the key's connection; it answers
+    // another organization's list as not found.
+    let mut client = auth.into_client();
     let report = contacts::import(&mut client, organization, list, &body[..], options, |_| {})
         .await
         .map_err(refusal)?;
@@ -256,22 +254,6 @@ fn is_csv(headers: &HeaderMap) -> bool {
         .and_then(|v| v.to_str().ok())
         .and_then(|v| v.split(';').next())
         .is_some_and(|essence| essence.trim().eq_ignore_ascii_case(CSV))
-}
-
-/// The organization of the key, found through its live list `list` (404 otherwise);
-/// gives the key's connection back to the pool, since the import takes its own.
-async fn list_organization(
-    mut auth: Authorized<need::ContactImport>,
-    list: i64,
-) -> Result<OrganizationId, ApiError> {
-    let tx = auth.begin().await?;
-    let row = contact_lists::get().bind(&tx, &list).opt().await?;
-    tx.commit().await?;
-    let row = row.ok_or(ApiError::NotFound {
-        entity: "contact list",
-        id: list,
-    })?;
-    Ok(OrganizationId(row.organization_id))
 }
 
 /// The answer to a failed import: the file's faults are the client's to fix (400, with
