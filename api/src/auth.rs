@@ -88,6 +88,8 @@ permissions! {
     GdprWrite = "gdpr.write",
     /// Read the audit trail.
     AuditRead = "audit.read",
+    /// Send campaign events over HTTP.
+    EventWrite = "event.write",
 }
 
 /// A route's required permission, as a type, so the extractor checks it before the body
@@ -139,6 +141,7 @@ pub mod need {
         GdprRead,
         GdprWrite,
         AuditRead,
+        EventWrite,
     );
 }
 
@@ -203,10 +206,10 @@ impl<P: Need> FromRequestParts<AppState> for Authorized<P> {
         }
         // Reads are not limited; a write is refused before its body is read.
         if !(parts.method == Method::GET || parts.method == Method::HEAD) {
-            let action = if P::PERMISSION == Permission::ContactImport {
-                Action::Import
-            } else {
-                Action::Write
+            let action = match P::PERMISSION {
+                Permission::ContactImport => Action::Import,
+                Permission::EventWrite => Action::Events,
+                _ => Action::Write,
             };
             state
                 .throttle()

@@ -11,6 +11,8 @@ pub struct Limits {
     /// Longest a request may take; longer is answered 503 (`/problems/timeout`), and the
     /// database cancels the request's statement at the same time (`statement_timeout`).
     pub request_timeout: Duration,
+    /// Most records one `POST /v1/events` may hold; more is answered 413.
+    pub max_events_per_request: usize,
 }
 
 impl Default for Limits {
@@ -18,6 +20,7 @@ impl Default for Limits {
         Limits {
             max_body_bytes: 1024 * 1024,
             request_timeout: Duration::from_secs(30),
+            max_events_per_request: 1000,
         }
     }
 }
@@ -66,6 +69,10 @@ pub struct RateLimits {
     pub landing_address: Bucket,
     /// Landing-page submissions to one organization (`landing.organization`).
     pub landing_organization: Bucket,
+    /// Event intake requests of one key (`events.key`).
+    pub events_key: Bucket,
+    /// Event intake requests of all an organization's keys (`events.organization`).
+    pub events_organization: Bucket,
 }
 
 impl Default for RateLimits {
@@ -77,6 +84,8 @@ impl Default for RateLimits {
             import_organization: Bucket::every(2, 10),
             landing_address: Bucket::every(2, 20),
             landing_organization: Bucket::per_second(200, 2000),
+            events_key: Bucket::per_second(50, 200),
+            events_organization: Bucket::per_second(200, 1000),
         }
     }
 }
@@ -94,8 +103,11 @@ pub struct ServeConfig {
     pub limits: Limits,
     /// Rate limits' defaults.
     pub rate_limits: RateLimits,
-    /// Where landing pages' events go; `None` produces none.
+    /// Where landing pages' and the intake's events go; `None` produces none (and the
+    /// intake answers 503).
     pub events: Option<crate::events::EventsConfig>,
+    /// What an event sent to `POST /v1/events` must respect: the ingest's limits.
+    pub event_limits: ingest::Limits,
 }
 
 impl ServeConfig {
@@ -108,6 +120,7 @@ impl ServeConfig {
             limits: Limits::default(),
             rate_limits: RateLimits::default(),
             events: None,
+            event_limits: ingest::Limits::default(),
         }
     }
 }

@@ -78,6 +78,14 @@ pub enum ApiError {
         /// How long until a token is back.
         retry_after: std::time::Duration,
     },
+    /// A request held more records than one may.
+    #[error("the request holds {records} records; send at most {most} per request")]
+    TooManyRecords {
+        /// Records sent.
+        records: usize,
+        /// Most allowed.
+        most: usize,
+    },
     /// The body was larger than allowed.
     #[error("the request body is larger than the server accepts")]
     PayloadTooLarge,
@@ -174,6 +182,9 @@ impl ApiError {
                 "the database is unavailable; retry later",
             ),
             ApiError::Timeout => Problem::new(ProblemKind::Timeout, self.to_string()),
+            ApiError::TooManyRecords { .. } => {
+                Problem::new(ProblemKind::PayloadTooLarge, self.to_string())
+            }
             ApiError::RateLimited { .. } => {
                 Problem::new(ProblemKind::RateLimited, self.to_string())
             }

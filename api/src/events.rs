@@ -20,6 +20,21 @@ pub struct EventsConfig {
     pub brokers: String,
     /// The events topic (the one the ingest reads).
     pub topic: String,
+    /// Longest an event waits for the broker's acknowledgement before it is reported
+    /// as not produced (librdkafka's `message.timeout.ms`).
+    pub delivery_timeout: Duration,
+}
+
+impl EventsConfig {
+    /// `brokers` and `topic`, with a delivery timeout of 10 s: below the request
+    /// timeout, so a slow broker is answered rather than cut off.
+    pub fn new(brokers: impl Into<String>, topic: impl Into<String>) -> EventsConfig {
+        EventsConfig {
+            brokers: brokers.into(),
+            topic: topic.into(),
+            delivery_timeout: Duration::from_secs(10),
+        }
+    }
 }
 
 /// Why an event was not produced.
@@ -43,6 +58,14 @@ pub enum EventsError {
         /// librdkafka's reason.
         source: rdkafka::error::KafkaError,
     },
+    /// A record of a batch was not acknowledged.
+    #[error("producing to topic {topic:?}: {source}")]
+    Batch {
+        /// The topic.
+        topic: String,
+        /// librdkafka's reason.
+        source: rdkafka::error::KafkaError,
+    },
     /// The event did not serialize (never for a well-formed [`Event`]).
     #[error("serializing event {event_id}: {source}")]
     Serialize {
@@ -57,17 +80,17 @@ pub enum EventsError {
 #[derive(Clone)]
 pub(crate) struct Events {
     producer: Option<(FutureProducer, String)>,
+    timeout: Duration,
 }
-
-/// Longest an event waits for the broker's acknowledgement, below the request
-/// timeout so a slow broker is reported rather than cut off.
-const DELIVERY_TIMEOUT: Duration = Duration::from_secs(10);
 
 impl Events {
     /// A producer to `config`, or one that drops events when `config` is `None`.
     pub(crate) fn new(config: Option<&EventsConfig>) -> Result<Events, EventsError> {
         let Some(config) = config else {
-            return Ok(Events { producer: None });
+            return Ok(Events {
+                producer: None,
+                timeout: Duration::ZERO,
+            });
         };
         let producer = ClientConfig::new()
             .set("bootstrap.servers", &config.brokers)
@@ -75,7 +98,7 @@ impl Events {
             .set("linger.ms", "5")
             .set(
                 "message.timeout.ms",
-                DELIVERY_TIMEOUT.as_millis().to_string(),
+                config.delivery_timeout.as_millis().max(1).to_string(),
             )
             .create()
             .map_err(|source| EventsError::Create {
@@ -84,6 +107,7 @@ impl Events {
             })?;
         Ok(Events {
             producer: Some((producer, config.topic.clone())),
+            timeout: config.delivery_timeout,
         })
     }
 
@@ -105,7 +129,7 @@ impl Events {
         let key = event.contact_id.0.to_string();
         let record = FutureRecord::to(topic).key(&key).payload(&payload);
         producer
-            .send(record, DELIVERY_TIMEOUT)
+            .send(record, self.timeout)
             .await
             .map(|_| ())
             .map_err(|(source, _)| EventsError::Produce {
@@ -114,6 +138,49 @@ impl Events {
                 source,
             })
     }
+
+    /// Produces `records` (key, value), all enqueued before any acknowledgement is
+    /// awaited, and counts the acknowledged ones.
+    pub(crate) async fn send_all(&self, records: &[(String, &[u8])]) -> Produced {
+        let Some((producer, topic)) = &self.producer else {
+            return Produced {
+                acknowledged: 0,
+                error: None,
+            };
+        };
+        let deliveries = records.iter().map(|(key, payload)| {
+            producer.send(
+                FutureRecord::to(topic).key(key).payload(*payload),
+                self.timeout,
+            )
+        });
+        let outcomes = futures::future::join_all(deliveries).await;
+        let mut produced = Produced {
+            acknowledged: 0,
+            error: None,
+        };
+        for outcome in outcomes {
+            match outcome {
+                Ok(_) => produced.acknowledged += 1,
+                Err((source, _)) => {
+                    produced.error.get_or_insert(EventsError::Batch {
+                        topic: topic.clone(),
+                        source,
+                    });
+                }
+            }
+        }
+        produced
+    }
+}
+
+/// What became of a batch of records sent with [`Events::send_all`].
+#[derive(Debug)]
+pub(crate) struct Produced {
+    /// Records the broker acknowledged.
+    pub acknowledged: usize,
+    /// The first failure, when a record was not acknowledged.
+    pub error: Option<EventsError>,
 }
 
 /// The id of the event a stored row stands for (`kind`, organization, row id): the same

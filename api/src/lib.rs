@@ -24,7 +24,8 @@
 //!   request and response types and routes; `domains::rows` generates the get, delete
 //!   and restore every soft-deletable resource has.
 //! - `landing`: the public landing pages (a form to render, a submission to a contact,
-//!   a lead, a form response and a FORM_SUBMIT event); `events`: their producer.
+//!   a lead, a form response and a FORM_SUBMIT event); `intake`: `POST /v1/events`;
+//!   `events`: the producer both use.
 //! - `auth`: bearer keys to a [`Caller`], the [`Permission`] a route needs, checked
 //!   before the body is read; `keys`: making and revoking keys ([`create_key`],
 //!   [`revoke_key`]).
@@ -43,6 +44,7 @@ mod domains;
 mod error;
 mod events;
 mod extract;
+mod intake;
 mod keys;
 mod landing;
 mod metrics;
@@ -57,6 +59,7 @@ pub use auth::{Caller, Permission};
 pub use config::{Bucket, Limits, RateLimits, ServeConfig};
 pub use error::ApiError;
 pub use events::{EventsConfig, EventsError};
+pub use intake::{Intake, RefusedEvent};
 pub use keys::{KeyError, NewKey, RoleRef, create_key, generate_key, revoke_key};
 pub use landing::{LandingField, LandingPage, Submitted};
 pub use page::{DEFAULT_LIMIT, MAX_LIMIT};

@@ -49,6 +49,8 @@ pub struct Metrics {
     in_flight: Gauge,
     events_sent: Family<EventLabels, Counter>,
     events_unsent: Family<EventLabels, Counter>,
+    intake_accepted: Counter,
+    intake_refused: Counter,
 }
 
 impl Default for Metrics {
@@ -95,8 +97,22 @@ impl Metrics {
             "Landing-page events the broker did not acknowledge (the rows they stand for are stored), by event type",
             events_unsent.clone(),
         );
+        let intake_accepted = Counter::default();
+        registry.register(
+            "intake_events_accepted",
+            "Records of POST /v1/events the broker acknowledged",
+            intake_accepted.clone(),
+        );
+        let intake_refused = Counter::default();
+        registry.register(
+            "intake_events_refused",
+            "Records of POST /v1/events refused (answered by position, never produced)",
+            intake_refused.clone(),
+        );
         Metrics {
             registry,
+            intake_accepted,
+            intake_refused,
             requests,
             duration,
             in_flight,
@@ -121,6 +137,12 @@ impl Metrics {
                 event_type: event_type.to_owned(),
             })
             .inc();
+    }
+
+    /// Counts an intake request's accepted and refused records.
+    pub(crate) fn intake(&self, accepted: usize, refused: usize) {
+        self.intake_accepted.inc_by(accepted as u64);
+        self.intake_refused.inc_by(refused as u64);
     }
 
     /// The Prometheus text exposition of every metric.

@@ -68,6 +68,7 @@ fn api() -> OpenApiRouter<AppState> {
     OpenApiRouter::with_openapi(ApiDoc::openapi())
         .merge(crate::domains::routes())
         .merge(crate::landing::routes())
+        .merge(crate::intake::routes())
         .routes(routes!(healthz))
         .routes(routes!(prometheus))
         .routes(routes!(openapi_json))

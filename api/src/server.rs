@@ -77,7 +77,13 @@ pub async fn bind(config: ServeConfig) -> Result<Server, ServeError> {
     Ok(Server {
         listener,
         local_addr,
-        state: AppState::new(pool, config.limits, config.rate_limits, events),
+        state: AppState::new(
+            pool,
+            config.limits,
+            config.rate_limits,
+            events,
+            config.event_limits,
+        ),
     })
 }
 

@@ -21,6 +21,7 @@ struct Inner {
     limits: Limits,
     throttle: Throttle,
     events: Events,
+    event_limits: ingest::Limits,
 }
 
 impl AppState {
@@ -31,6 +32,7 @@ impl AppState {
         limits: Limits,
         rate_limits: RateLimits,
         events: Events,
+        event_limits: ingest::Limits,
     ) -> AppState {
         AppState {
             inner: Arc::new(Inner {
@@ -39,6 +41,7 @@ impl AppState {
                 limits,
                 throttle: Throttle::new(rate_limits),
                 events,
+                event_limits,
             }),
         }
     }
@@ -56,6 +59,11 @@ impl AppState {
     /// The producer of landing pages' events.
     pub(crate) fn events(&self) -> &Events {
         &self.inner.events
+    }
+
+    /// What an event sent over HTTP must respect.
+    pub(crate) fn event_limits(&self) -> &ingest::Limits {
+        &self.inner.event_limits
     }
 
     /// The replica's rate limiter.

@@ -24,6 +24,8 @@ pub(crate) enum Action {
     Import,
     /// A landing-page submission, by the visitor's address.
     Landing,
+    /// A request of the event intake through an API key.
+    Events,
 }
 
 /// Who spends them: a key, or a landing page's visitor.
@@ -114,6 +116,13 @@ impl Throttle {
                 d.import_organization,
                 "this API key's imports",
                 "the organization's imports",
+            ),
+            Action::Events => (
+                "events",
+                d.events_key,
+                d.events_organization,
+                "this API key's event requests",
+                "the organization's event requests",
             ),
             Action::Landing => (
                 "landing",

@@ -302,6 +302,12 @@ pub struct ServeArgs {
     /// The topic carrying campaign events.
     #[arg(long, env = "TALLY_TOPIC", default_value = "campaign-events")]
     pub topic: String,
+    /// Most records one `POST /v1/events` may hold; more is answered 413.
+    #[arg(long, env = "TALLY_API_MAX_EVENTS", default_value_t = 1000, value_parser = clap::value_parser!(u32).range(1..=100_000))]
+    pub max_events: u32,
+    /// What events sent over HTTP must respect: the same limits as the ingest's.
+    #[command(flatten)]
+    pub event_limits: LimitArgs,
 }
 
 impl ServeArgs {
@@ -312,11 +318,13 @@ impl ServeArgs {
         config.limits = api::Limits {
             max_body_bytes: self.max_body,
             request_timeout: self.request_timeout,
+            max_events_per_request: self.max_events as usize,
         };
-        config.events = self.brokers.as_ref().map(|brokers| api::EventsConfig {
-            brokers: brokers.clone(),
-            topic: self.topic.clone(),
-        });
+        config.event_limits = self.event_limits.limits()?;
+        config.events = self
+            .brokers
+            .as_ref()
+            .map(|brokers| api::EventsConfig::new(brokers, &self.topic));
         Ok(config)
     }
 }

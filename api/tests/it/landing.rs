@@ -451,10 +451,7 @@ async fn landing_events_reach_the_events_table_through_kafka_exactly_once() {
     let kafka = simulate::EmbeddedKafka::start(1).unwrap();
     kafka.create_topic("campaign-events", 2).unwrap();
     let brokers = kafka.bootstrap_servers();
-    let events = EventsConfig {
-        brokers: brokers.clone(),
-        topic: "campaign-events".into(),
-    };
+    let events = EventsConfig::new(&brokers, "campaign-events");
     let app = App::start_configured(|config| config.events = Some(events)).await;
     let page = landing_page(&app, "Acme", "spring", "Form").await;
 
@@ -484,31 +481,7 @@ async fn landing_events_reach_the_events_table_through_kafka_exactly_once() {
         assert_eq!(response.status(), StatusCode::OK);
     }
 
-    let ingest = ingest::IngestConfig {
-        metrics_addr: None,
-        ..ingest::IngestConfig::new(
-            &brokers,
-            "campaign-events",
-            "landing-test",
-            app.db.config().clone(),
-        )
-    };
-    let (stop, stopped) = tokio::sync::oneshot::channel::<()>();
-    let running = tokio::spawn(ingest::run(ingest, async move {
-        let _ = stopped.await;
-    }));
-    let deadline = tokio::time::Instant::now() + Duration::from_secs(60);
-    while count(&app, "SELECT count(*) FROM events").await < 4 {
-        assert!(
-            tokio::time::Instant::now() < deadline,
-            "the events did not arrive"
-        );
-        tokio::time::sleep(Duration::from_millis(200)).await;
-    }
-    // Nothing more arrives (a repeat would show here).
-    tokio::time::sleep(Duration::from_secs(1)).await;
-    let _ = stop.send(());
-    running.await.unwrap().unwrap();
+    crate::kafka::ingest_until(&app, &brokers, "campaign-events", 4).await;
 
     let client = app.db.connect().await;
     let rows = client

@@ -6,6 +6,8 @@
 
 mod content;
 mod flows;
+mod intake;
+mod kafka;
 mod keys;
 mod landing;
 mod lifecycle;

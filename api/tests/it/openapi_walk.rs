@@ -32,6 +32,7 @@ const EXAMPLES: &[(&str, &str)] = &[
     ("create_lead", r#"{"contact_id": "$contact"}"#),
     ("update_lead", r#"{"score": 50}"#),
     ("move_lead", r#"{"to": "qualified"}"#),
+    ("send_events", "[]"),
 ];
 
 /// Every example body: this file's and each walk module's.
@@ -222,10 +223,12 @@ async fn every_documented_operation_refuses_strangers_the_unpermitted_and_bad_in
                     "{what} does not document 400"
                 );
             }
+            // The event intake answers a record's faults in its 202, by position.
+            let intake = id == "send_events";
             if has_body {
                 for status in ["413", "415", "422"] {
                     assert!(
-                        responses.contains_key(status),
+                        responses.contains_key(status) || (intake && status == "422"),
                         "{what} does not document {status}"
                     );
                 }
@@ -306,6 +309,12 @@ async fn every_documented_operation_refuses_strangers_the_unpermitted_and_bad_in
             .await;
             assert_eq!(status, StatusCode::FORBIDDEN, "{what}: {p:?}");
             assert_eq!(p.permission.as_deref(), Some(permission), "{what}");
+
+            if intake {
+                // Its other answers need a broker: `intake` tests them.
+                walked += 1;
+                continue;
+            }
 
             // (c) Another organization's key, with only that permission, on A's ids.
             let stranger = app.key(b, &[permission]).await;

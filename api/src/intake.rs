@@ -1,0 +1,250 @@
+//! `POST /v1/events`: campaign events over HTTP, for producers that cannot speak Kafka.
+//! Each record is checked by the ingest's own decoder (the same limits), must be of the
+//! key's organization and name one of its campaigns; the valid records are produced,
+//! byte for byte as sent, to the events topic with the idempotent producer, and the
+//! request is answered 202 only once the broker acknowledged every one of them. The
+//! Kafka ingest stays the only writer of `events`, so a record is stored exactly once
+//! however often it is sent (its `event_id` decides), and an invalid one is answered
+//! here, by its position, instead of becoming a dead letter.
+
+use std::collections::HashSet;
+
+use axum::Json;
+use axum::body::Bytes;
+use axum::extract::State;
+use axum::extract::rejection::BytesRejection;
+use axum::http::{HeaderMap, StatusCode, header};
+use axum::response::{IntoResponse, Response};
+use chrono::Utc;
+use serde::{Deserialize, Serialize};
+use serde_json::value::RawValue;
+use utoipa::ToSchema;
+use utoipa_axum::router::OpenApiRouter;
+use utoipa_axum::routes;
+
+use crate::auth::{Authorized, need};
+use crate::docs::{Denied, Limited};
+use crate::error::ApiError;
+use crate::problem::Problem;
+use crate::state::AppState;
+
+/// NDJSON's media type; `application/json` is a JSON array.
+const NDJSON: &str = "application/x-ndjson";
+
+/// What became of a request's records.
+#[derive(Debug, Serialize, Deserialize, ToSchema)]
+pub struct Intake {
+    /// Records the broker acknowledged (each stored once by the ingest).
+    pub accepted: usize,
+    /// Records refused, by position; none of them was produced.
+    pub refused: Vec<RefusedEvent>,
+}
+
+/// A refused record.
+#[derive(Debug, Serialize, Deserialize, ToSchema)]
+pub struct RefusedEvent {
+    /// Its position in the request: the array's element or the NDJSON line, from 1.
+    pub record: usize,
+    /// Why: a dead-letter reason of the ingest (`missing_field`, `out_of_window`, ...),
+    /// or `other_organization` for a record of an organization not the key's.
+    pub reason: String,
+    /// What was wrong, naming the field.
+    pub detail: String,
+}
+
+/// This module's routes.
+pub(crate) fn routes() -> OpenApiRouter<AppState> {
+    OpenApiRouter::new().routes(routes!(send_events))
+}
+
+/// Send campaign events: a JSON array, or NDJSON (one record per line), of records in
+/// the events topic's format (docs/events.md).
+#[utoipa::path(
+    post,
+    path = "/v1/events",
+    tag = "events",
+    operation_id = "send_events",
+    request_body(
+        content(
+            (Vec<Object> = "application/json"),
+            (String = "application/x-ndjson")
+        ),
+        description = "The records, in the format the events topic carries"
+    ),
+    security(("bearer" = ["event.write"])),
+    responses(
+        (status = 202, description = "Every valid record was acknowledged by the broker; the refused ones are listed", body = Intake),
+        (status = 400, description = "The body is not a JSON array or NDJSON (`/problems/validation`)",
+         body = Problem, content_type = "application/problem+json"),
+        (status = 413, description = "The body is over the size limit, or holds more records than a request may (`/problems/payload-too-large`)",
+         body = Problem, content_type = "application/problem+json"),
+        (status = 415, description = "The body is neither application/json nor application/x-ndjson (`/problems/unsupported-media-type`)",
+         body = Problem, content_type = "application/problem+json"),
+        Denied,
+        Limited
+    )
+)]
+async fn send_events(
+    auth: Authorized<need::EventWrite>,
+    State(state): State<AppState>,
+    headers: HeaderMap,
+    body: Result<Bytes, BytesRejection>,
+) -> Result<Response, ApiError> {
+    let ndjson = match media_type(&headers).as_deref() {
+        Some("application/json") => false,
+        Some(NDJSON) => true,
+        _ => return Err(ApiError::UnsupportedMediaType),
+    };
+    let body = body.map_err(|rejection| match rejection.status() {
+        StatusCode::PAYLOAD_TOO_LARGE => ApiError::PayloadTooLarge,
+        _ => ApiError::Validation {
+            field: None,
+            detail: format!("the body could not be read: {}", rejection.body_text()),
+        },
+    })?;
+    if !state.events().enabled() {
+        return Err(ApiError::Unavailable(
+            "event intake needs the events topic's brokers (tally serve --brokers)".into(),
+        ));
+    }
+    let records = split(&body, ndjson)?;
+    let most = state.limits().max_events_per_request;
+    if records.len() > most {
+        return Err(ApiError::TooManyRecords {
+            records: records.len(),
+            most,
+        });
+    }
+    let organization = auth.caller().organization;
+    let limits = state.event_limits();
+    let now = Utc::now();
+    let mut refused = Vec::new();
+    let mut valid = Vec::with_capacity(records.len());
+    for (i, record) in records.iter().enumerate() {
+        match ingest::decode(record, limits, now) {
+            Ok(decoded) if decoded.event.organization_id == organization => {
+                valid.push((i + 1, *record, decoded.event));
+            }
+            Ok(decoded) => refused.push(RefusedEvent {
+                record: i + 1,
+                reason: "other_organization".into(),
+                detail: format!(
+                    "organization_id {} is not this key's organization {}",
+                    decoded.event.organization_id.0, organization.0
+                ),
+            }),
+            Err(rejection) => refused.push(RefusedEvent {
+                record: i + 1,
+                reason: rejection.reason.as_str().to_owned(),
+                detail: rejection.detail,
+            }),
+        }
+    }
+    // Campaigns of the organization, checked as the ingest's catalog would; a record of
+    // an unknown one would only become a dead letter downstream.
+    let mut auth = auth;
+    let campaigns: Vec<i64> = valid
+        .iter()
+        .map(|(_, _, e)| e.campaign_id.0)
+        .collect::<HashSet<_>>()
+        .into_iter()
+        .collect();
+    let known: HashSet<i64> = if campaigns.is_empty() {
+        HashSet::new()
+    } else {
+        let tx = auth.begin().await?;
+        let rows = tx
+            .query(
+                "SELECT id FROM campaigns \
+                  WHERE organization_id = tally_current_org() AND id = ANY($1) AND deleted_at IS NULL",
+                &[&campaigns],
+            )
+            .await?;
+        tx.commit().await?;
+        rows.iter().map(|r| r.get::<_, i64>(0)).collect()
+    };
+    drop(auth);
+    let mut send = Vec::with_capacity(valid.len());
+    for (record, bytes, event) in valid {
+        if known.contains(&event.campaign_id.0) {
+            send.push((event.contact_id.0.to_string(), bytes));
+        } else {
+            refused.push(RefusedEvent {
+                record,
+                reason: schema::DeadLetterReason::UnknownCampaign
+                    .as_str()
+                    .to_owned(),
+                detail: format!(
+                    "campaign_id {} is not a campaign of organization {}",
+                    event.campaign_id.0, organization.0
+                ),
+            });
+        }
+    }
+    refused.sort_by_key(|r| r.record);
+    let produced = state.events().send_all(&send).await;
+    state.metrics().intake(produced.acknowledged, refused.len());
+    if let Some(error) = produced.error {
+        tracing::error!(%error, acknowledged = produced.acknowledged, of = send.len(), "event intake: the broker did not acknowledge");
+        return Err(ApiError::Unavailable(format!(
+            "the broker acknowledged {} of {} records; send the request again (a record \
+             already acknowledged is stored once, by its event_id)",
+            produced.acknowledged,
+            send.len()
+        )));
+    }
+    Ok((
+        StatusCode::ACCEPTED,
+        Json(Intake {
+            accepted: produced.acknowledged,
+            refused,
+        }),
+    )
+        .into_response())
+}
+
+/// The body's media type, lower case, without parameters.
+fn media_type(headers: &HeaderMap) -> Option<String> {
+    let value = headers.get(header::CONTENT_TYPE)?.to_str().ok()?;
+    Some(value.split(';').next()?.trim().to_ascii_lowercase())
+}
+
+/// The records of a body, each as the bytes sent: the elements of a JSON array, or the
+/// non-blank lines of NDJSON.
+fn split(body: &[u8], ndjson: bool) -> Result<Vec<&[u8]>, ApiError> {
+    if ndjson {
+        return Ok(body
+            .split(|b| *b == b'\n')
+            .map(|line| line.strip_suffix(b"\r").unwrap_or(line))
+            .filter(|line| !line.iter().all(u8::is_ascii_whitespace))
+            .collect());
+    }
+    let elements: Vec<&RawValue> =
+        serde_json::from_slice(body).map_err(|e| ApiError::Validation {
+            field: None,
+            detail: format!(
+                "the body is not a JSON array of records ({e}); send NDJSON as {NDJSON}"
+            ),
+        })?;
+    Ok(elements
+        .into_iter()
+        .map(|raw| raw.get().as_bytes())
+        .collect())
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn arrays_and_ndjson_split_into_the_records_as_sent() {
+        let array = br#"[{"a": 1}, {"b": "x,y"} ,{}]"#;
+        let records = split(array, false).unwrap();
+        assert_eq!(records, [&br#"{"a": 1}"#[..], br#"{"b": "x,y"}"#, b"{}"]);
+        let ndjson = b"{\"a\": 1}\r\n\n  \n{\"b\": 2}\nnot json";
+        let records = split(ndjson, true).unwrap();
+        assert_eq!(records, [&b"{\"a\": 1}"[..], b"{\"b\": 2}", b"not json"]);
+        assert!(split(b"{\"a\": 1}", false).is_err());
+        assert!(split(b"[1, 2", false).is_err());
+    }
+}
