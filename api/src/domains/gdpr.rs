@@ -17,6 +17,7 @@ use utoipa_axum::routes;
 use super::{created, refused};
 use crate::auth::{Authorized, need};
 use crate::docs::{BodyRefused, Denied, Limited, Malformed, Missing, pg_enum};
+use crate::domains::rows::get_route;
 use crate::error::ApiError;
 use crate::extract::{JsonBody, Params, Path};
 use crate::page::{Page, PageRequest};
@@ -149,6 +150,16 @@ pub(crate) fn routes() -> OpenApiRouter<AppState> {
         .routes(routes!(list_gdpr_deletions))
 }
 
+get_route! {
+    queries = q,
+    row = GdprRequest,
+    tag = "gdpr-requests",
+    path = "/v1/gdpr-requests/{id}",
+    id = "The request's id",
+    read = GdprRead "gdpr.read",
+    get = get_gdpr_request "get_gdpr_request" "Get a GDPR request.",
+}
+
 /// List GDPR requests, optionally in one state.
 #[utoipa::path(
     get,
@@ -219,32 +230,6 @@ async fn create_gdpr_request(
         format!("/v1/gdpr-requests/{}", row.id),
         GdprRequest::from(row),
     ))
-}
-
-/// Get a GDPR request.
-#[utoipa::path(
-    get,
-    path = "/v1/gdpr-requests/{id}",
-    tag = "gdpr-requests",
-    operation_id = "get_gdpr_request",
-    params(("id" = i64, Path, description = "The request's id")),
-    security(("bearer" = ["gdpr.read"])),
-    responses(
-        (status = 200, description = "The request", body = GdprRequest),
-        Denied,
-        Malformed,
-        Missing
-    )
-)]
-async fn get_gdpr_request(
-    mut auth: Authorized<need::GdprRead>,
-    Path(id): Path<i64>,
-) -> Result<Json<GdprRequest>, ApiError> {
-    let tx = auth.begin().await?;
-    let row = q::get().bind(&tx, &id).opt().await?;
-    tx.commit().await?;
-    let row = row.ok_or(ApiError::NotFound { entity: ENTITY, id })?;
-    Ok(Json(row.into()))
 }
 
 /// List what an erasure request removed, table by table (nothing until it is carried

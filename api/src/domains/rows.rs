@@ -1,6 +1,48 @@
 //! The handlers every soft-deletable resource has in the same shape (get one, delete,
 //! restore), written once: `row_routes!` generates them, with their OpenAPI
-//! operations, over a domain's generated `get`, `soft_delete` and `restore` queries.
+//! operations, over a domain's generated `get`, `soft_delete` and `restore` queries;
+//! `get_route!` the get alone.
+
+/// Generates the `get` handler of one resource (and its OpenAPI operation), over the
+/// domain's generated `get` query; `row_routes!` uses it, and a resource without soft
+/// delete uses it alone.
+macro_rules! get_route {
+    (
+        queries = $q:ident,
+        row = $row:ident,
+        tag = $tag:tt,
+        path = $path:tt,
+        id = $id_doc:tt,
+        read = $read:ident $read_key:tt,
+        get = $get:ident $get_op:tt $get_doc:tt $(,)?
+    ) => {
+        #[doc = $get_doc]
+        #[utoipa::path(
+                    get,
+                    path = $path,
+                    tag = $tag,
+                    operation_id = $get_op,
+                    params(("id" = i64, Path, description = $id_doc)),
+                    security(("bearer" = [$read_key])),
+                    responses(
+                        (status = 200, description = "The row", body = $row),
+                        $crate::docs::Denied,
+                        $crate::docs::Malformed,
+                        $crate::docs::Missing
+                    )
+                )]
+        async fn $get(
+            mut auth: $crate::auth::Authorized<$crate::auth::need::$read>,
+            $crate::extract::Path(id): $crate::extract::Path<i64>,
+        ) -> Result<axum::Json<$row>, $crate::error::ApiError> {
+            let tx = auth.begin().await?;
+            let row = $q::get().bind(&tx, &id).opt().await?;
+            tx.commit().await?;
+            let row = row.ok_or($crate::error::ApiError::NotFound { entity: ENTITY, id })?;
+            Ok(axum::Json(row.into()))
+        }
+    };
+}
 
 /// Generates `get`, `delete` and `restore` handlers for one resource.
 ///
@@ -22,30 +64,14 @@ macro_rules! row_routes {
         restore = $restore:ident $restore_op:tt $restore_doc:tt [$($restore_extra:ident),*],
         deleted = $deleted:tt $(,)?
     ) => {
-        #[doc = $get_doc]
-        #[utoipa::path(
-            get,
-            path = $path,
+        $crate::domains::rows::get_route! {
+            queries = $q,
+            row = $row,
             tag = $tag,
-            operation_id = $get_op,
-            params(("id" = i64, Path, description = $id_doc)),
-            security(("bearer" = [$read_key])),
-            responses(
-                (status = 200, description = "The row", body = $row),
-                $crate::docs::Denied,
-                $crate::docs::Malformed,
-                $crate::docs::Missing
-            )
-        )]
-        async fn $get(
-            mut auth: $crate::auth::Authorized<$crate::auth::need::$read>,
-            $crate::extract::Path(id): $crate::extract::Path<i64>,
-        ) -> Result<axum::Json<$row>, $crate::error::ApiError> {
-            let tx = auth.begin().await?;
-            let row = $q::get().bind(&tx, &id).opt().await?;
-            tx.commit().await?;
-            let row = row.ok_or($crate::error::ApiError::NotFound { entity: ENTITY, id })?;
-            Ok(axum::Json(row.into()))
+            path = $path,
+            id = $id_doc,
+            read = $read $read_key,
+            get = $get $get_op $get_doc,
         }
 
         #[doc = $delete_doc]
@@ -113,4 +139,4 @@ macro_rules! row_routes {
     };
 }
 
-pub(crate) use row_routes;
+pub(crate) use {get_route, row_routes};

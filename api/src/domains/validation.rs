@@ -21,6 +21,7 @@ use utoipa_axum::routes;
 use super::{created, refused};
 use crate::auth::{Authorized, need};
 use crate::docs::{BodyRefused, Denied, Limited, Malformed, Missing, Taken};
+use crate::domains::rows::get_route;
 use crate::error::ApiError;
 use crate::extract::{JsonBody, Params, Path};
 use crate::page::{Page, PageRequest};
@@ -224,6 +225,16 @@ pub(crate) fn routes() -> OpenApiRouter<AppState> {
         .routes(routes!(list_validation_logs))
 }
 
+get_route! {
+    queries = q,
+    row = ValidationRule,
+    tag = "validation",
+    path = "/v1/validation-rules/{id}",
+    id = "The rule version's id",
+    read = ContactRead "contact.read",
+    get = get_validation_rule "get_validation_rule" "Get one version of a validation rule, active or retired.",
+}
+
 /// List the organization's validation rules, every version or only active or retired
 /// ones.
 #[utoipa::path(
@@ -297,32 +308,6 @@ async fn create_validation_rule(
         format!("/v1/validation-rules/{}", row.id),
         ValidationRule::from(row),
     ))
-}
-
-/// Get one version of a validation rule, active or retired.
-#[utoipa::path(
-    get,
-    path = "/v1/validation-rules/{id}",
-    tag = "validation",
-    operation_id = "get_validation_rule",
-    params(("id" = i64, Path, description = "The rule version's id")),
-    security(("bearer" = ["contact.read"])),
-    responses(
-        (status = 200, description = "The rule version", body = ValidationRule),
-        Denied,
-        Malformed,
-        Missing
-    )
-)]
-async fn get_validation_rule(
-    mut auth: Authorized<need::ContactRead>,
-    Path(id): Path<i64>,
-) -> Result<Json<ValidationRule>, ApiError> {
-    let tx = auth.begin().await?;
-    let row = q::get().bind(&tx, &id).opt().await?;
-    tx.commit().await?;
-    let row = row.ok_or(ApiError::NotFound { entity: ENTITY, id })?;
-    Ok(Json(row.into()))
 }
 
 /// Deactivate a rule version, so imports stop applying it; a retired version is
