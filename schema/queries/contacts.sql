@@ -59,7 +59,6 @@ RETURNING *;
 
 --! get_by_email : Contact
 -- The live contact with this address in a list (case-insensitive), as a landing-page
--- submission finds its submitter.
-SELECT * FROM contacts
- WHERE organization_id = tally_current_org() AND contact_list_id = :list
-   AND lower(email) = lower(:email::text) AND deleted_at IS NULL;
+-- submission finds its submitter: through tally_contact_by_email (sql/0021), since
+-- under row-level security lower(email) could not use the unique index.
+SELECT * FROM tally_contact_by_email(:list, :email::text);

@@ -675,10 +675,7 @@ impl RestoreStmt {
 }
 pub struct GetByEmailStmt(&'static str, Option<tokio_postgres::Statement>);
 pub fn get_by_email() -> GetByEmailStmt {
-    GetByEmailStmt(
-        "SELECT * FROM contacts WHERE organization_id = tally_current_org() AND contact_list_id = $1 AND lower(email) = lower($2::text) AND deleted_at IS NULL",
-        None,
-    )
+    GetByEmailStmt("SELECT * FROM tally_contact_by_email($1, $2::text)", None)
 }
 impl GetByEmailStmt {
     pub async fn prepare<'a, C: GenericClient>(
