@@ -15,6 +15,9 @@
 //!    and no row version newer than the export's snapshot; otherwise it is compared in
 //!    full and archived again rather than dropped.
 //!
+//! A data subject's rows can be read from the objects and edited in them (`subject`,
+//! GDPR export and erasure).
+//!
 //! A partition that exists again for an archived day is compared with the manifest:
 //! identical, it is dropped again; different, it is archived again if the database held
 //! the whole day (restored, or never dropped), and refused otherwise. docs/archive.md
@@ -29,6 +32,7 @@ mod restore;
 mod rows;
 mod run;
 mod store;
+mod subject;
 mod verify;
 
 pub use error::ArchiveError;
@@ -38,6 +42,10 @@ pub use run::{ArchiveReport, archive};
 #[cfg(feature = "testsuite")]
 pub use store::open_store_with_options;
 pub use store::{ArchiveStore, open_store};
+pub use subject::{
+    ArchivedEvent, Rewritten, SubjectRows, rewrite_subject, rewritten_key, subject_events,
+    swap_object,
+};
 
 use chrono::{DateTime, Months, NaiveDate, Utc};
 use tokio_postgres::Client;

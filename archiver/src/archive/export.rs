@@ -234,7 +234,8 @@ pub(super) async fn export(
     })
 }
 
-fn properties() -> Result<WriterProperties, ArchiveError> {
+/// How every object of the archive is written.
+pub(super) fn properties() -> Result<WriterProperties, ArchiveError> {
     let level = ZstdLevel::try_new(1).map_err(|e| ArchiveError::parquet("", e))?;
     let mut builder = WriterProperties::builder()
         .set_compression(Compression::ZSTD(level))
