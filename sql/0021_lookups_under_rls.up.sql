@@ -39,3 +39,37 @@ BEGIN
      WHERE k.key_hash = presented AND k.revoked_at IS NULL;
 END
 $$;
+
+-- The rate limit's check, as 0016 wrote it, in PL/pgSQL for the same reason.
+CREATE OR REPLACE FUNCTION tally_take_token(org bigint, bucket text, action text,
+                                            default_refill_ms integer, default_burst integer)
+    RETURNS TABLE (allowed boolean, retry_after_ms bigint)
+    LANGUAGE plpgsql VOLATILE SECURITY DEFINER
+    SET search_path = public, pg_temp
+    AS $$
+#variable_conflict use_column
+DECLARE
+    refill integer;
+    most integer;
+BEGIN
+    SELECT coalesce(s.refill_ms, default_refill_ms), coalesce(s.burst, default_burst)
+      INTO refill, most
+      FROM (SELECT 1) AS one
+      LEFT JOIN rate_limit_settings s
+        ON s.organization_id = org AND s.action = tally_take_token.action;
+    RETURN QUERY
+    INSERT INTO rate_limit_buckets AS b (organization_id, bucket, tokens, refilled_at, last_allowed)
+    VALUES (org, tally_take_token.bucket, most - 1, clock_timestamp(), true)
+    ON CONFLICT (organization_id, bucket) DO UPDATE SET
+        tokens = CASE
+            WHEN tally_refilled(b.tokens, b.refilled_at, clock_timestamp(), refill, most) >= 1
+            THEN tally_refilled(b.tokens, b.refilled_at, clock_timestamp(), refill, most) - 1
+            ELSE tally_refilled(b.tokens, b.refilled_at, clock_timestamp(), refill, most)
+        END,
+        refilled_at = clock_timestamp(),
+        last_allowed = tally_refilled(b.tokens, b.refilled_at, clock_timestamp(), refill, most) >= 1
+    RETURNING b.last_allowed,
+              CASE WHEN b.last_allowed THEN 0::bigint
+                   ELSE ceil((1 - b.tokens) * refill)::bigint END;
+END
+$$;
