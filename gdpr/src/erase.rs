@@ -125,6 +125,8 @@ pub(crate) struct Eraser<'a> {
     pub store: &'a ArchiveStore,
     pub key: &'a ErasureKey,
     pub pii_keys: &'a [String],
+    /// The fault-injection hook (`GdprConfig::stop_after`); read in test builds only.
+    #[cfg_attr(not(feature = "testsuite"), allow(dead_code))]
     pub stop_after: Option<EraseStep>,
     pub progress: &'a (dyn Fn(Progress) + Sync),
 }

@@ -50,6 +50,9 @@ pub enum Command {
     Serve(ServeArgs),
     /// Make or revoke the API keys clients authenticate with.
     ApiKey(ApiKeyArgs),
+    /// File and carry out GDPR requests: export everything held about a contact or user,
+    /// or erase it everywhere (database, partitions, archive); or process pending ones.
+    Gdpr(crate::gdpr_cmd::GdprArgs),
     /// Print every setting with its environment variable and default.
     Settings,
 }
@@ -152,6 +155,8 @@ pub enum JobName {
     Anonymize,
     /// Move day partitions past the horizon to object storage, verified, then drop them.
     Archive,
+    /// Carry out pending GDPR requests; report those past the 30-day deadline.
+    Gdpr,
 }
 
 impl JobName {
@@ -162,6 +167,7 @@ impl JobName {
             JobName::Premake => "premake",
             JobName::Anonymize => "anonymize",
             JobName::Archive => "archive",
+            JobName::Gdpr => "gdpr",
         }
     }
 }

@@ -134,6 +134,47 @@ impl Job for Archive {
     }
 }
 
+/// Carries out pending GDPR requests (and resumes stopped ones); reports those past the
+/// legal deadline.
+struct Gdpr {
+    schedule: Schedule,
+    config: gdpr::GdprConfig,
+}
+
+impl Job for Gdpr {
+    fn name(&self) -> &str {
+        JobName::Gdpr.as_str()
+    }
+
+    fn schedule(&self) -> &Schedule {
+        &self.schedule
+    }
+
+    fn run<'a>(&'a self, ctx: JobContext<'a>) -> JobFuture<'a> {
+        Box::pin(async move {
+            let mut client = ctx.pool.get().await?;
+            // Every request and every overdue one is logged by the gdpr crate.
+            let report = gdpr::process_pending(&mut client, &self.config, ctx.now, &|_| {}).await?;
+            if !report.errors.is_empty() {
+                let errors: Vec<String> = report
+                    .errors
+                    .iter()
+                    .map(|(org, id, e)| format!("request {id} of organization {org}: {e}"))
+                    .collect();
+                return Err(format!(
+                    "{} GDPR request(s) failed or stopped ({} completed, {} past the 30-day deadline): {}",
+                    errors.len(),
+                    report.completed,
+                    report.overdue.len(),
+                    errors.join("; ")
+                )
+                .into());
+            }
+            Ok(report.completed)
+        })
+    }
+}
+
 /// Every job, with its schedule from the settings.
 pub fn jobs(args: &JobArgs, premake_days: u16) -> anyhow::Result<Vec<Arc<dyn Job>>> {
     let lifecycle = &args.lifecycle;
@@ -153,13 +194,20 @@ pub fn jobs(args: &JobArgs, premake_days: u16) -> anyhow::Result<Vec<Arc<dyn Job
             policy: AnonymizePolicy {
                 horizon: TimeDelta::from_std(lifecycle.anonymize_horizon)
                     .context("TALLY_ANONYMIZE_HORIZON / --anonymize-horizon is too large")?,
-                pii_keys: lifecycle.pii_keys.clone(),
+                pii_keys: lifecycle.pii.pii_keys.clone(),
             },
         }),
         Arc::new(Archive {
             schedule: Schedule::parse(JobName::Archive.as_str(), &args.archive_schedule)?,
             policy: ArchivePolicy::with_horizon(Months::new(lifecycle.archive_months)),
             store: lifecycle.store.open()?,
+        }),
+        Arc::new(Gdpr {
+            schedule: Schedule::parse(JobName::Gdpr.as_str(), &args.gdpr_schedule)?,
+            config: gdpr::GdprConfig {
+                pii_keys: lifecycle.pii.pii_keys.clone(),
+                ..gdpr::GdprConfig::new(lifecycle.store.open()?, args.gdpr.key()?)
+            },
         }),
     ])
 }

@@ -4,6 +4,7 @@ mod api_key_cmd;
 mod cli;
 mod contacts_cmd;
 mod demo;
+mod gdpr_cmd;
 mod ingest_cmd;
 mod jobs;
 mod lifecycle;
@@ -54,6 +55,7 @@ fn main() -> std::process::ExitCode {
             Command::Contacts(args) => contacts_cmd::run(args).await,
             Command::Serve(args) => serve_cmd::run(args).await,
             Command::ApiKey(args) => api_key_cmd::run(args).await,
+            Command::Gdpr(args) => gdpr_cmd::run(args).await,
             Command::Settings => {
                 print!("{}", settings::table());
                 Ok(())

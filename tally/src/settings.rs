@@ -108,8 +108,41 @@ pub struct JobArgs {
     /// When the archive runs: cron with seconds first, in UTC.
     #[arg(long, env = "TALLY_ARCHIVE_SCHEDULE", default_value = "0 0 4 1 * *")]
     pub archive_schedule: String,
+    /// When pending GDPR requests are carried out (and those past the 30-day deadline
+    /// reported): cron with seconds first, in UTC.
+    #[arg(long, env = "TALLY_GDPR_SCHEDULE", default_value = "0 30 * * * *")]
+    pub gdpr_schedule: String,
     #[command(flatten)]
     pub lifecycle: LifecycleArgs,
+    #[command(flatten)]
+    pub gdpr: GdprKeyArgs,
+}
+
+/// The secret erased addresses are hashed under.
+#[derive(Debug, Args)]
+pub struct GdprKeyArgs {
+    /// Secret key (at least 32 bytes, e.g. `openssl rand -hex 32`) an erased person's
+    /// address is replaced by the HMAC-SHA256 of, so a re-import of it is recognised
+    /// (docs/gdpr.md); the same on every replica and never changed. Unset, erasures
+    /// fail and name this setting; exports run.
+    #[arg(
+        long,
+        env = "TALLY_GDPR_KEY",
+        hide_env_values = true,
+        value_name = "SECRET"
+    )]
+    pub gdpr_key: Option<String>,
+}
+
+impl GdprKeyArgs {
+    /// The key, if one is set.
+    pub fn key(&self) -> anyhow::Result<Option<gdpr::ErasureKey>> {
+        self.gdpr_key
+            .as_deref()
+            .map(gdpr::ErasureKey::new)
+            .transpose()
+            .context("TALLY_GDPR_KEY / --gdpr-key")
+    }
 }
 
 /// What the anonymization removes and when, and what the archive takes.
@@ -118,15 +151,8 @@ pub struct LifecycleArgs {
     /// Events and audit log entries older than this lose their IP address and PII keys.
     #[arg(long, env = "TALLY_ANONYMIZE_HORIZON", default_value = "90d", value_parser = parse_duration)]
     pub anonymize_horizon: Duration,
-    /// Top-level keys removed from events' event_data and audit logs' changes,
-    /// comma-separated.
-    #[arg(
-        long,
-        env = "TALLY_PII_KEYS",
-        value_delimiter = ',',
-        default_value = "email,phone,name,first_name,last_name,ip,user_agent"
-    )]
-    pub pii_keys: Vec<String>,
+    #[command(flatten)]
+    pub pii: PiiKeysArgs,
     /// Day partitions older than this many months are archived to object storage and
     /// dropped. Keep it at or above TALLY_MAX_EVENT_AGE, or ingest could store events
     /// for days already archived.
@@ -139,6 +165,20 @@ pub struct LifecycleArgs {
     pub archive_months: u32,
     #[command(flatten)]
     pub store: ArchiveStoreArgs,
+}
+
+/// What counts as personal data in event_data and audit entries.
+#[derive(Debug, Args)]
+pub struct PiiKeysArgs {
+    /// Top-level keys removed from events' event_data and audit logs' changes,
+    /// comma-separated.
+    #[arg(
+        long,
+        env = "TALLY_PII_KEYS",
+        value_delimiter = ',',
+        default_value = "email,phone,name,first_name,last_name,ip,user_agent"
+    )]
+    pub pii_keys: Vec<String>,
 }
 
 /// Where archived partitions are written and read back from.
