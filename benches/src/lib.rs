@@ -5,6 +5,8 @@
 // A benchmark that cannot reach its own cluster has nothing to measure: panic.
 #![allow(clippy::unwrap_used)]
 
+pub mod platform;
+
 use localpg::Cluster;
 use tokio_postgres::{Client, NoTls};
 
@@ -37,17 +39,57 @@ pub async fn migrated_database(cluster: &Cluster, name: &str) -> Client {
     client
 }
 
+/// A process's command name and the fields of /proc/<pid>/stat after it (the state is
+/// the first); `pid` may be `self`. None where /proc cannot tell.
+fn stat(pid: &str) -> Option<(String, Vec<String>)> {
+    let stat = std::fs::read_to_string(format!("/proc/{pid}/stat")).ok()?;
+    let (head, rest) = stat.rsplit_once(')')?;
+    let comm = head.split_once('(')?.1.to_owned();
+    Some((comm, rest.split_whitespace().map(str::to_owned).collect()))
+}
+
+/// The sum of the numeric fields at `at` of a stat line's fields after the command name.
+fn sum_fields(fields: &[String], at: &[usize]) -> Option<u64> {
+    at.iter().map(|&i| fields.get(i)?.parse::<u64>().ok()).sum()
+}
+
 /// A process's command name and CPU time (user and system) in clock ticks (USER_HZ,
 /// 100 on every Linux this runs on), from /proc; `pid` may be `self`. None where
 /// /proc cannot tell.
 pub fn process_ticks(pid: &str) -> Option<(String, u64)> {
-    let stat = std::fs::read_to_string(format!("/proc/{pid}/stat")).ok()?;
-    let (head, rest) = stat.rsplit_once(')')?;
-    let comm = head.split_once('(')?.1.to_owned();
-    // Fields after the command name; utime and stime are the 14th and 15th of the line.
-    let f: Vec<&str> = rest.split_whitespace().collect();
-    Some((
-        comm,
-        f.get(11)?.parse::<u64>().ok()? + f.get(12)?.parse::<u64>().ok()?,
-    ))
+    let (comm, f) = stat(pid)?;
+    // utime and stime are the 14th and 15th fields of the line.
+    Some((comm, sum_fields(&f, &[11, 12])?))
+}
+
+/// CPU clock ticks of the children this process has waited for (a load generator run
+/// as a child counts once it has exited). None where /proc cannot tell.
+pub fn children_ticks() -> Option<u64> {
+    // cutime and cstime: the 16th and 17th fields of the line.
+    sum_fields(&stat("self")?.1, &[13, 14])
+}
+
+/// CPU clock ticks of `cluster`'s server: the postmaster, its live children (backends,
+/// background workers) and the children it has reaped (so a backend that ended between
+/// two readings still counts). None where /proc cannot tell.
+pub fn cluster_ticks(cluster: &Cluster) -> Option<u64> {
+    let pid_file = std::fs::read_to_string(cluster.dir().join("data/postmaster.pid")).ok()?;
+    let postmaster = pid_file.lines().next()?.trim().to_owned();
+    let mut ticks = sum_fields(&stat(&postmaster)?.1, &[11, 12, 13, 14])?;
+    for entry in std::fs::read_dir("/proc").ok()?.flatten() {
+        let name = entry.file_name();
+        let Some(pid) = name
+            .to_str()
+            .filter(|n| n.bytes().all(|b| b.is_ascii_digit()))
+        else {
+            continue;
+        };
+        // A process may end between the listing and the read: skip it.
+        if let Some((_, f)) = stat(pid)
+            && f.get(1).map(String::as_str) == Some(postmaster.as_str())
+        {
+            ticks += sum_fields(&f, &[11, 12]).unwrap_or(0);
+        }
+    }
+    Some(ticks)
 }
