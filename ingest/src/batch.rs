@@ -56,6 +56,15 @@ pub(crate) struct Range {
     pub to: i64,
 }
 
+/// The detail of a record whose organization or campaign the catalog does not know;
+/// a replay that finds it still unknown writes the same.
+pub(crate) fn unknown_detail(org: i64, campaign: i64, reason: Reason) -> String {
+    format!(
+        "organization {org}, campaign {campaign}: {}",
+        reason.as_str()
+    )
+}
+
 /// What a batch accumulates until it is flushed.
 #[derive(Debug)]
 pub(crate) struct Batch {
@@ -143,10 +152,7 @@ impl Batch {
                 Err(reason) => self.dead.push(DeadLetter {
                     partition: row.partition,
                     offset: row.offset,
-                    detail: format!(
-                        "organization {org}, campaign {campaign}: {}",
-                        reason.as_str()
-                    ),
+                    detail: unknown_detail(org, campaign, reason),
                     payload: row.payload,
                     reason,
                     organization_id: Some(org),

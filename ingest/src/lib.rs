@@ -18,10 +18,14 @@
 //!   letters, counters, invalidations, sketches.
 //! - `batch`: a batch under construction; `decode`: the wire format;
 //!   `catalog`: known organizations and campaigns.
+//! - `dead_letters`: the operator's side of `dead_letters`: listing with counts, and
+//!   [`replay`], which decodes letters again and writes those that now pass through
+//!   the writer's transaction path, marking them in the same transaction.
 //! - `metrics`, `http`: Prometheus metrics and `/metrics`, `/healthz`; `retry`: backoff.
 
 mod batch;
 mod catalog;
+mod dead_letters;
 mod decode;
 mod http;
 mod metrics;
@@ -34,5 +38,9 @@ mod writer_task;
 pub use catalog::CatalogError;
 #[cfg(feature = "testsuite")]
 pub use catalog::{Catalog, Snapshot};
+pub use dead_letters::{
+    DeadLetterError, LetterFilter, LetterList, ReasonCount, ReplayOptions, ReplayOutcome,
+    ReplaySummary, Replayed, StoredLetter, list_dead_letters, replay,
+};
 pub use decode::{Decoded, Limits, Rejection, decode};
 pub use pipeline::{CopyStreams, Ingest, IngestConfig, IngestError, Summary, Totals, run};

@@ -1,5 +1,7 @@
 //! One Postgres transaction per batch: offsets compare-and-set first (fencing), then the
 //! events by binary COPY, dead letters, live counters and invalidations; all or nothing.
+//! `replay` runs the same steps for dead letters decoded again, marking them instead of
+//! moving offsets.
 
 use std::collections::{BTreeMap, HashSet};
 use std::sync::{Arc, Mutex};
@@ -21,6 +23,10 @@ use uuid::Uuid;
 
 use crate::batch::{Batch, DeadLetter, Row};
 use crate::decode::Reason;
+
+mod replay;
+
+pub(crate) use replay::{Judged, Verdict};
 
 /// Day partitions known to exist, shared by every writer of the process.
 #[derive(Debug, Clone, Default)]
@@ -115,7 +121,8 @@ impl Writer {
     pub async fn write(&self, batch: &mut Batch) -> Result<Outcome, WriteError> {
         batch.sort_rows();
         let mut client = self.pool.get().await.map_err(WriteError::Pool)?;
-        self.ensure_days(&client, &batch.rows).await?;
+        self.ensure_days(&client, batch.rows.iter().map(|r| r.event.day()))
+            .await?;
         let mut fenced = Vec::new();
         let mut already = Vec::new();
         loop {
@@ -169,10 +176,13 @@ impl Writer {
 
     /// Creates, outside the batch's transaction, the day partitions it needs: attaching
     /// one takes a brief lock on `events` that must not be held for a whole batch.
-    async fn ensure_days(&self, client: &Object, rows: &[Row]) -> Result<(), WriteError> {
-        let mut missing: Vec<NaiveDate> = rows
-            .iter()
-            .map(|r| r.event.day())
+    async fn ensure_days(
+        &self,
+        client: &Object,
+        days: impl IntoIterator<Item = NaiveDate>,
+    ) -> Result<(), WriteError> {
+        let mut missing: Vec<NaiveDate> = days
+            .into_iter()
             .filter(|d| !self.days.contains(*d))
             .collect();
         missing.sort();

@@ -1,6 +1,6 @@
 //! The ingest's integration tests: the catalog, exactly-once through the in-process
-//! Kafka, and hostile input. One binary, so rdkafka and the test cluster are linked and
-//! started once.
+//! Kafka, hostile input and dead-letter replay. One binary, so rdkafka and the test
+//! cluster are linked and started once.
 
 // A panic in a test is a failed assertion with its message.
 #![allow(clippy::unwrap_used)]
@@ -8,3 +8,4 @@
 mod catalog;
 mod exactly_once;
 mod hostile;
+mod replay;

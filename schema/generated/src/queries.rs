@@ -6,6 +6,7 @@ pub mod audit;
 pub mod campaigns;
 pub mod contact_lists;
 pub mod contacts;
+pub mod dead_letters;
 pub mod email_templates;
 pub mod form_fields;
 pub mod form_responses;

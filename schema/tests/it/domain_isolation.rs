@@ -12,8 +12,9 @@ use std::path::Path;
 use std::pin::Pin;
 
 use schema::domains::{
-    api_keys, assignments, audit, campaigns, contact_lists, contacts, email_templates, form_fields,
-    form_responses, forms, gdpr, leads, organizations, roles, users, validation,
+    api_keys, assignments, audit, campaigns, contact_lists, contacts, dead_letters,
+    email_templates, form_fields, form_responses, forms, gdpr, leads, organizations, roles, users,
+    validation,
 };
 use schema::{
     Actor, AssignmentStatus, CampaignStatus, GdprRequestType, LeadStatus, OrganizationId, Tenant,
@@ -48,6 +49,8 @@ const B_RESPONSE: i64 = 21;
 const B_GDPR: i64 = 21;
 const B_RULE: i64 = 21;
 const B_RULE_NAME: &str = "no-disposable";
+/// B's dead letter (an `invalid_field`), from two_tenants.sql.
+const B_LETTER: i64 = 2;
 const B_ADMIN_ROLE: i64 = 21;
 const B_VIEWER_ROLE: i64 = 22;
 const B_MEMBERSHIP: i64 = 21;
@@ -395,6 +398,18 @@ fn isolation_checks() -> Vec<(&'static str, Check)> {
         }
         "contacts::restore" => |tx| {
             nothing("restore", contacts::restore().bind(tx, &B_DELETED).opt().await)
+        }
+        // --- dead letters -----------------------------------------------------------
+        "dead_letters::get" => |tx| {
+            nothing("B's letter", dead_letters::get().bind(tx, &65_536, &B_LETTER).opt().await)
+        }
+        "dead_letters::list" => |tx| {
+            only_a("all", dead_letters::list().bind(tx, &0, &NO_TEXT, &None, &ALL).all().await,
+                |r| r.organization_id)?;
+            // B's letter has this reason too.
+            only_a("by reason", dead_letters::list()
+                .bind(tx, &0, &Some("invalid_field"), &None, &ALL).all().await,
+                |r| r.organization_id)
         }
         // --- email templates -----------------------------------------------------
         "email_templates::create" => |tx| {
@@ -813,6 +828,7 @@ async fn no_domain_query_of_one_organization_reads_or_changes_another() {
         "role_permissions",
         "memberships",
         "audit_logs",
+        "dead_letters",
         "users",
     ] {
         assert_ne!(

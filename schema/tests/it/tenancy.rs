@@ -19,7 +19,6 @@ const PIPELINE_TABLES: &[&str] = &[
     "anonymized_partitions",
     "anonymized_tables",
     "archived_partitions",
-    "dead_letters",
     "event_invalidations",
     "event_sketch_fragments",
     "gdpr_erased_contacts",
