@@ -50,6 +50,9 @@ pub enum Command {
     Serve(ServeArgs),
     /// Make or revoke the API keys clients authenticate with.
     ApiKey(ApiKeyArgs),
+    /// List the records the ingest refused, or replay them once what refused them is
+    /// fixed (a campaign created, a limit raised).
+    DeadLetters(crate::dead_letters_cmd::DeadLettersArgs),
     /// File and carry out GDPR requests: export everything held about a contact or user,
     /// or erase it everywhere (database, partitions, archive); or process pending ones.
     Gdpr(crate::gdpr_cmd::GdprArgs),

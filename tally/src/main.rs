@@ -3,6 +3,7 @@
 mod api_key_cmd;
 mod cli;
 mod contacts_cmd;
+mod dead_letters_cmd;
 mod demo;
 mod gdpr_cmd;
 mod ingest_cmd;
@@ -55,6 +56,7 @@ fn main() -> std::process::ExitCode {
             Command::Contacts(args) => contacts_cmd::run(args).await,
             Command::Serve(args) => serve_cmd::run(args).await,
             Command::ApiKey(args) => api_key_cmd::run(args).await,
+            Command::DeadLetters(args) => dead_letters_cmd::run(args).await,
             Command::Gdpr(args) => gdpr_cmd::run(args).await,
             Command::Settings => {
                 print!("{}", settings::table());

@@ -16,6 +16,7 @@ pub(crate) mod audit;
 pub(crate) mod campaigns;
 pub(crate) mod contact_lists;
 pub(crate) mod contacts;
+pub(crate) mod dead_letters;
 pub(crate) mod email_templates;
 pub(crate) mod form_responses;
 pub(crate) mod forms;
@@ -44,6 +45,7 @@ pub(crate) fn routes() -> OpenApiRouter<AppState> {
         .merge(forms::routes())
         .merge(form_responses::routes())
         .merge(validation::routes())
+        .merge(dead_letters::routes())
 }
 
 /// Maps a query's refusal for `entity`, naming the field among `fields`.

@@ -117,8 +117,12 @@ async fn valid_records_are_stored_once_and_the_others_are_refused_by_position() 
             "0190f0c4-0000-7000-8000-000000000007 BOUNCE",
         ]
     );
+    // The topic's: the organizations' fixtures carry dead letters of their own.
     let dead: i64 = client
-        .query_one("SELECT count(*) FROM dead_letters", &[])
+        .query_one(
+            "SELECT count(*) FROM dead_letters WHERE topic = $1",
+            &[&TOPIC],
+        )
         .await
         .unwrap()
         .get(0);

@@ -5,6 +5,7 @@
 #![allow(clippy::unwrap_used)]
 
 mod content;
+mod dead_letters;
 mod flows;
 mod intake;
 mod kafka;

@@ -1,5 +1,6 @@
-//! The walk's example bodies and fixture rows of the people domains' routes, and how
-//! their routes without an `{id}` answer another organization's key.
+//! The walk's example bodies and fixture rows of the people domains' routes (and of
+//! the dead letters), and how their routes without an `{id}` answer another
+//! organization's key.
 
 use reqwest::{Method, Response, StatusCode};
 use schema::domains::{gdpr, roles, users};
@@ -65,10 +66,22 @@ pub async fn rows(app: &App, org: &Org) -> Vec<(&'static str, i64)> {
         .unwrap()
         .id;
     tx.commit().await.unwrap();
+    // Only the ingest writes dead letters: as the owner, as it would.
+    let letter = client
+        .query_one(
+            "INSERT INTO dead_letters (topic, kafka_partition, kafka_offset, payload, reason, detail, organization_id)
+             VALUES ('events', 0, $1, $2, 'unknown_campaign', 'campaign 9 is unknown', $1)
+             RETURNING id",
+            &[&org.id, &br#"{"campaign_id": 9}"#.as_slice()],
+        )
+        .await
+        .unwrap()
+        .get(0);
     vec![
         ("roles", role),
         ("members", member),
         ("gdpr-requests", request),
+        ("dead-letters", letter),
     ]
 }
 
