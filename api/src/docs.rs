@@ -39,6 +39,7 @@ pub const BEARER: &str = "bearer";
         (name = "validation", description = "Address validation rules and their log"),
         (name = "audit", description = "The audit trail of every change"),
         (name = "gdpr-requests", description = "Data subjects' export and erasure requests"),
+        (name = "dead-letters", description = "Records the ingest refused, with the reason"),
         (name = "events", description = "Campaign events over HTTP, produced to the events topic"),
         (name = "public", description = "Landing pages: no key, limited per address and organization"),
         (name = "operations", description = "Health, metrics and this document; no key needed"),
