@@ -6,6 +6,8 @@
 /// Generates the `get` handler of one resource (and its OpenAPI operation), over the
 /// domain's generated `get` query; `row_routes!` uses it, and a resource without soft
 /// delete uses it alone.
+// rustfmt indents a macro's nested attribute arguments further on every run.
+#[rustfmt::skip]
 macro_rules! get_route {
     (
         queries = $q:ident,
@@ -49,6 +51,7 @@ macro_rules! get_route {
 /// Its module must have `ENTITY` and `FIELDS` and the response type `$row` with
 /// `From<` the query's row `>`; literals are passed as token trees so utoipa's
 /// attribute sees them as plain literals.
+#[rustfmt::skip]
 macro_rules! row_routes {
     (
         queries = $q:ident,
