@@ -58,6 +58,14 @@ pub enum GdprError {
          domain, no spaces, at most 254 characters); check the request"
     )]
     BadEmail,
+    /// No such organization.
+    #[error(
+        "there is no organization {organization}: check the id (`GET /v1/organization` with one of its keys)"
+    )]
+    OrganizationNotFound {
+        /// The id given.
+        organization: i64,
+    },
     /// No such request in the organization.
     #[error("organization {organization} has no GDPR request {id}: check both ids")]
     RequestNotFound {

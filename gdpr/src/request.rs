@@ -91,10 +91,7 @@ pub async fn file_request(
         .map_err(|e| match e.as_db_error() {
             Some(db) if db.constraint() == Some("email_address_format") => GdprError::BadEmail,
             Some(db) if *db.code() == SqlState::FOREIGN_KEY_VIOLATION => {
-                GdprError::RequestNotFound {
-                    organization,
-                    id: 0,
-                }
+                GdprError::OrganizationNotFound { organization }
             }
             _ => GdprError::db(format!("filing a request in organization {organization}"))(e),
         })?;

@@ -1,7 +1,8 @@
 //! One Postgres transaction per batch: offsets compare-and-set first (fencing), then the
 //! events by binary COPY, dead letters, live counters and invalidations; all or nothing.
 //! `replay` runs the same steps for dead letters decoded again, marking them instead of
-//! moving offsets.
+//! moving offsets. `erased`: the events of contacts a GDPR erasure removed are copied
+//! without their personal data.
 
 use std::collections::{BTreeMap, HashSet};
 use std::sync::{Arc, Mutex};
@@ -24,6 +25,7 @@ use uuid::Uuid;
 use crate::batch::{Batch, DeadLetter, Row};
 use crate::decode::Reason;
 
+mod erased;
 mod replay;
 
 pub(crate) use replay::{Judged, Verdict};
@@ -86,6 +88,8 @@ pub(crate) struct Writer {
     /// The COPY statements into `events` and into the staging table.
     copy_events: Arc<str>,
     copy_stage: Arc<str>,
+    /// Contacts a GDPR erasure removed, whose events are stored stripped.
+    erased: erased::ErasedContacts,
 }
 
 impl Writer {
@@ -111,6 +115,7 @@ impl Writer {
             copy_turns: Arc::new(Semaphore::new(copy_streams.max(1))),
             copy_events: Event::copy_in("events").into(),
             copy_stage: Event::copy_in("tally_stage").into(),
+            erased: erased::ErasedContacts::default(),
         })
     }
 
@@ -404,13 +409,17 @@ impl Writer {
         statement: &str,
         rows: &[&Row],
     ) -> Result<u64, tokio_postgres::Error> {
+        // In this transaction, before any row: see erased.rs.
+        let erased = self.erased.current(&**tx).await?;
         let sink = tx.copy_in(statement).await?;
         let types = Event::copy_types(self.event_type.clone());
         let writer = BinaryCopyInWriter::new(sink, &types);
         pin_mut!(writer);
         for row in rows {
-            let data = Json(&*row.event.event_data);
-            writer.as_mut().write(&row.event.copy_params(&data)).await?;
+            let stripped = erased.strip(&row.event);
+            let event = stripped.as_ref().unwrap_or(&row.event);
+            let data = Json(&*event.event_data);
+            writer.as_mut().write(&event.copy_params(&data)).await?;
         }
         writer.finish().await
     }

@@ -17,7 +17,7 @@ use crate::export::export_prefix;
 /// rows.
 pub(super) async fn mark(client: &mut Client, run: &mut Run<'_>) -> Result<(), GdprError> {
     let step = EraseStep::Marked;
-    if run.is_done(step, "") {
+    if run.is_done(step, "") || run.subject.contact_ids.is_empty() {
         return Ok(());
     }
     let (org, id) = (run.claimed.organization, run.claimed.id);
@@ -42,6 +42,10 @@ pub(super) async fn mark(client: &mut Client, run: &mut Run<'_>) -> Result<(), G
 /// are done too.
 pub(super) async fn events(client: &mut Client, run: &mut Run<'_>) -> Result<(), GdprError> {
     let step = EraseStep::Events;
+    if run.subject.contact_ids.is_empty() {
+        // No contact, no event: nothing to scan the partitions for.
+        return Ok(());
+    }
     let partitions = schema::day_partitions(&*client).await?;
     let total = partitions.len() as u64;
     let needle = run.subject.needle.clone();

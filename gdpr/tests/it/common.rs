@@ -49,7 +49,7 @@ pub fn key() -> ErasureKey {
 pub struct TempDir(pub PathBuf);
 
 impl TempDir {
-    fn new() -> TempDir {
+    pub fn new() -> TempDir {
         static N: AtomicU32 = AtomicU32::new(0);
         let dir = std::env::temp_dir().join(format!(
             "tally-gdpr-test-{}-{}",

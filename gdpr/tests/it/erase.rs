@@ -535,3 +535,69 @@ async fn a_user_is_exported_and_erased_in_their_organization_and_refused_when_sh
         .get(0);
     assert_eq!(kept, "shared@example.com");
 }
+
+#[tokio::test]
+async fn an_unknown_address_is_erased_with_nothing_found_and_an_unknown_organization_is_refused() {
+    let mut w = world().await;
+    let before = state(&w.client, &w.dir.0).await;
+    let id = file(
+        &w.client,
+        1,
+        GdprRequestType::deletion,
+        SubjectKind::Contact,
+        "nobody@example.com",
+    )
+    .await;
+    process(&mut w.client, &w.config, 1, id).await.unwrap();
+    assert_eq!(common::status(&w.client, 1, id).await.0, "completed");
+    assert_eq!(state(&w.client, &w.dir.0).await, before);
+    let receipt = receipts(&w.client, 1, id).await;
+    assert!(
+        receipt
+            .iter()
+            .all(|(t, n)| *n == 0 || t == "gdpr_requests" || t == "audit_logs"),
+        "{receipt:?}"
+    );
+    let steps: i64 = w
+        .client
+        .query_one(
+            "SELECT count(*) FROM gdpr_erasure_steps WHERE gdpr_request_id = $1 AND step = 'events'",
+            &[&id],
+        )
+        .await
+        .unwrap()
+        .get(0);
+    assert_eq!(steps, 0, "no contact, no partition scanned");
+
+    let e = gdpr::file_request(
+        &w.client,
+        99,
+        GdprRequestType::export,
+        &gdpr::Subject {
+            kind: SubjectKind::Contact,
+            email: ADA.to_owned(),
+        },
+    )
+    .await
+    .unwrap_err();
+    assert!(
+        matches!(e, GdprError::OrganizationNotFound { organization: 99 }),
+        "{e}"
+    );
+    let e = gdpr::file_request(
+        &w.client,
+        1,
+        GdprRequestType::export,
+        &gdpr::Subject {
+            kind: SubjectKind::Contact,
+            email: "not an address".to_owned(),
+        },
+    )
+    .await
+    .unwrap_err();
+    assert!(matches!(e, GdprError::BadEmail), "{e}");
+    let e = process(&mut w.client, &w.config, 1, 4242)
+        .await
+        .unwrap_err();
+    assert!(e.to_string().contains("request 4242"), "{e}");
+}

@@ -7,3 +7,4 @@
 mod common;
 mod erase;
 mod export;
+mod timing;

@@ -6,6 +6,7 @@
 #![allow(clippy::unwrap_used)]
 
 mod catalog;
+mod erased;
 mod exactly_once;
 mod hostile;
 mod replay;
