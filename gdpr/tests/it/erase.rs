@@ -601,3 +601,47 @@ async fn an_unknown_address_is_erased_with_nothing_found_and_an_unknown_organiza
         .unwrap_err();
     assert!(e.to_string().contains("request 4242"), "{e}");
 }
+
+#[tokio::test]
+async fn a_damaged_archived_object_is_never_copied_and_the_request_fails_naming_it() {
+    let mut w = world().await;
+    // The 18th's object replaced by the 20th's: valid Parquet, other rows.
+    let day = |d: &str| {
+        w.dir.0.join(format!(
+            "events/year=2024/month=11/day={d}/events_p202411{d}.parquet"
+        ))
+    };
+    std::fs::copy(day("20"), day("18")).unwrap();
+    let keys_before: Vec<String> = testkit::column(
+        &w.client,
+        "SELECT object_key || checksum FROM archived_partitions ORDER BY day",
+    )
+    .await;
+    let id = file(
+        &w.client,
+        1,
+        GdprRequestType::deletion,
+        SubjectKind::Contact,
+        ADA,
+    )
+    .await;
+    let e = process(&mut w.client, &w.config, 1, id).await.unwrap_err();
+    assert!(e.to_string().contains("events_p20241118"), "{e}");
+    let (status, _, error) = common::status(&w.client, 1, id).await;
+    assert_eq!(status, "failed", "a damaged archive needs an operator");
+    assert!(error.unwrap().contains("does not match"));
+    let keys_after: Vec<String> = testkit::column(
+        &w.client,
+        "SELECT object_key || checksum FROM archived_partitions ORDER BY day",
+    )
+    .await;
+    assert_eq!(
+        keys_after, keys_before,
+        "the manifest still names the old objects"
+    );
+    let rewritten = common::files(&w.dir.0)
+        .iter()
+        .filter(|p| p.display().to_string().contains(".gdpr-"))
+        .count();
+    assert_eq!(rewritten, 0, "nothing was written from the damaged object");
+}
