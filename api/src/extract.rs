@@ -204,6 +204,16 @@ fn find<'a, E: std::error::Error + 'static>(
     None
 }
 
+/// The body's media type, lower case, without parameters (`text/csv; charset=utf-8` is
+/// `text/csv`); `None` without a readable `Content-Type`.
+pub(crate) fn media_type(headers: &axum::http::HeaderMap) -> Option<String> {
+    let value = headers
+        .get(axum::http::header::CONTENT_TYPE)?
+        .to_str()
+        .ok()?;
+    Some(value.split(';').next()?.trim().to_ascii_lowercase())
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;

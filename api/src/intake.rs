@@ -13,7 +13,7 @@ use axum::Json;
 use axum::body::Bytes;
 use axum::extract::State;
 use axum::extract::rejection::BytesRejection;
-use axum::http::{HeaderMap, StatusCode, header};
+use axum::http::{HeaderMap, StatusCode};
 use axum::response::{IntoResponse, Response};
 use chrono::Utc;
 use serde::{Deserialize, Serialize};
@@ -25,6 +25,7 @@ use utoipa_axum::routes;
 use crate::auth::{Authorized, need};
 use crate::docs::{Denied, Limited};
 use crate::error::ApiError;
+use crate::extract::media_type;
 use crate::problem::Problem;
 use crate::state::AppState;
 
@@ -201,12 +202,6 @@ async fn send_events(
         }),
     )
         .into_response())
-}
-
-/// The body's media type, lower case, without parameters.
-fn media_type(headers: &HeaderMap) -> Option<String> {
-    let value = headers.get(header::CONTENT_TYPE)?.to_str().ok()?;
-    Some(value.split(';').next()?.trim().to_ascii_lowercase())
 }
 
 /// The records of a body, each as the bytes sent: the elements of a JSON array, or the

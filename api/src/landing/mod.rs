@@ -21,8 +21,8 @@ use axum::response::{IntoResponse, Response};
 use chrono::Utc;
 use schema::domains::{campaigns, contacts, form_fields, form_responses, forms, leads};
 use schema::{
-    Actor, CampaignId, CampaignStatus, ContactId, DomainError, Event, EventType, OrganizationId,
-    PgEnum as _, PooledClient, Tenant,
+    Actor, CampaignId, CampaignStatus, ContactId, Event, EventType, OrganizationId, PgEnum as _,
+    PooledClient, Tenant,
 };
 use serde::{Deserialize, Serialize};
 use serde_json::{Map, Value, json};
@@ -32,6 +32,7 @@ use utoipa_axum::router::OpenApiRouter;
 use utoipa_axum::routes;
 
 use crate::docs::{BodyRefused, Limited, Malformed};
+use crate::domains::refused;
 use crate::error::ApiError;
 use crate::events::derived_id;
 use crate::extract::{JsonBody, Params, Path};
@@ -346,13 +347,7 @@ async fn submit(
         organization,
         slug: visit.slug.clone(),
     })?;
-    let refused = |e| {
-        ApiError::domain(
-            "contact",
-            &["email", "first_name", "last_name", "phone"],
-            DomainError::from_query("contact", e),
-        )
-    };
+    let refused = refused("contact", &["email", "first_name", "last_name", "phone"]);
     let existing = contacts::get_by_email()
         .bind(&tx, &list, &submitter.email.as_str())
         .opt()
@@ -417,7 +412,7 @@ async fn submit(
             )
             .one()
             .await
-            .map_err(|e| ApiError::domain("lead", &[], DomainError::from_query("lead", e)))?,
+            .map_err(crate::domains::refused("lead", &[]))?,
     };
     let response = form_responses::create()
         .bind(
@@ -432,13 +427,7 @@ async fn submit(
         )
         .one()
         .await
-        .map_err(|e| {
-            ApiError::domain(
-                "form response",
-                &[],
-                DomainError::from_query("form response", e),
-            )
-        })?;
+        .map_err(crate::domains::refused("form response", &[]))?;
     tx.commit().await?;
     Ok((
         Submitted {

@@ -7,7 +7,7 @@ use std::collections::BTreeMap;
 use axum::Json;
 use axum::body::Bytes;
 use axum::extract::rejection::BytesRejection;
-use axum::http::{HeaderMap, StatusCode, header};
+use axum::http::{HeaderMap, StatusCode};
 use axum::response::{IntoResponse, Response};
 use contacts::{ImportError, ImportOptions};
 use schema::Actor;
@@ -249,11 +249,7 @@ pub(super) async fn import_contacts(
 
 /// Whether the body is declared as CSV (parameters such as `charset` allowed).
 fn is_csv(headers: &HeaderMap) -> bool {
-    headers
-        .get(header::CONTENT_TYPE)
-        .and_then(|v| v.to_str().ok())
-        .and_then(|v| v.split(';').next())
-        .is_some_and(|essence| essence.trim().eq_ignore_ascii_case(CSV))
+    crate::extract::media_type(headers).is_some_and(|essence| essence == CSV)
 }
 
 /// The answer to a failed import: the file's faults are the client's to fix (400, with
@@ -292,7 +288,7 @@ mod tests {
     fn csv_is_recognised_with_parameters_and_in_any_case() {
         let with = |value: &str| {
             let mut headers = HeaderMap::new();
-            headers.insert(header::CONTENT_TYPE, value.parse().unwrap());
+            headers.insert(axum::http::header::CONTENT_TYPE, value.parse().unwrap());
             is_csv(&headers)
         };
         assert!(with("text/csv"));
