@@ -537,7 +537,8 @@ async fn rolling_back_0010_makes_event_counters_a_pipeline_table_again() {
     let db = TestDb::migrated().await;
     let mut client = db.connect().await;
     let state = "SELECT c.relrowsecurity::text,
-                        (SELECT count(*) FROM pg_policy p WHERE p.polrelid = c.oid)::text,
+                        (SELECT count(*) FROM pg_policy p
+                          WHERE p.polrelid = c.oid AND p.polname = 'tenant_isolation')::text,
                         has_table_privilege('tally_app', c.oid, 'SELECT')::text,
                         (SELECT count(*) FROM pg_indexes WHERE indexname LIKE '%org_day_idx')::text,
                         (SELECT count(*) FROM pg_views

@@ -8,6 +8,7 @@
 mod codegen;
 mod common;
 mod constraints;
+mod dashboard_reader;
 mod dashboards;
 mod domain_isolation;
 mod domain_lifecycle;
