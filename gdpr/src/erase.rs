@@ -16,6 +16,7 @@ use archiver::ArchiveStore;
 use tokio_postgres::{Client, Transaction};
 use tracing::instrument;
 
+use crate::erasure_log::{self, LoggedErasure, LoggedSwap};
 use crate::request::{self, Claimed, SubjectKind};
 use crate::subject::{self, Resolved};
 use crate::{ErasureKey, GdprError, Progress, Stage};
@@ -335,6 +336,10 @@ async fn complete(client: &mut Client, run: &mut Run<'_>) -> Result<(), GdprErro
         return Ok(());
     }
     let (org, id) = (run.claimed.organization, run.claimed.id);
+    // The log entry goes first: a crash before the commit writes it again on the rerun,
+    // and a completed request always has one.
+    let entry = log_entry(client, run).await?;
+    erasure_log::write(run.eraser.store, &entry).await?;
     let tx = run.begin(client, EraseStep::Completed).await?;
     let what = run.what("completing");
     let receipts: BTreeMap<String, i64> = tx
@@ -360,4 +365,40 @@ async fn complete(client: &mut Client, run: &mut Run<'_>) -> Result<(), GdprErro
     .await
     .map_err(GdprError::db(what))?;
     run.finish(tx, EraseStep::Completed, "", &[], None).await
+}
+
+/// The erasure log's entry of this erasure: the subject by its hash, and each archived
+/// object it replaced as the manifest now records it.
+async fn log_entry(client: &Client, run: &Run<'_>) -> Result<LoggedErasure, GdprError> {
+    let (org, id) = (run.claimed.organization, run.claimed.id);
+    let manifest = archiver::list(client).await?;
+    let tag = format!("gdpr-{org}-{id}");
+    let mut archive = Vec::new();
+    for (day, replaced) in run.done_of(EraseStep::Archive) {
+        let Some(replaced) = replaced else { continue };
+        let Some(entry) = manifest.iter().find(|e| e.day.to_string() == day) else {
+            continue;
+        };
+        // Only the object this erasure wrote: a later archive run may have replaced it.
+        if entry.key == archiver::rewritten_key(entry.day, &tag) {
+            archive.push(LoggedSwap {
+                day: entry.day,
+                replaced,
+                key: entry.key.clone(),
+                rows: entry.rows,
+                bytes: entry.bytes,
+                checksum: entry.checksum.clone(),
+            });
+        }
+    }
+    Ok(LoggedErasure {
+        organization: org,
+        request: id,
+        kind: run.subject.kind.as_str().to_owned(),
+        email_hash: run.subject.email_hash.clone().unwrap_or_default(),
+        contact_ids: run.subject.contact_ids.clone(),
+        user_id: run.subject.user_id,
+        archive,
+        erased_at: chrono::Utc::now(),
+    })
 }

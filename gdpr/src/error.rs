@@ -37,6 +37,18 @@ pub enum GdprError {
         #[source]
         source: object_store::Error,
     },
+    /// An object of the erasure log could not be written or read back as an entry.
+    #[error(
+        "erasure log object {key} is not a valid entry ({reason}); it was written by tally \
+         (gdpr/erasures/ beside the archive): restore it from the store's versions or remove \
+         it, knowing its erasure will not be reapplied"
+    )]
+    BadLogEntry {
+        /// The object's key, relative to the archive URL.
+        key: String,
+        /// What was wrong.
+        reason: String,
+    },
     /// An erasure was asked for without the key erased addresses are hashed under.
     #[error(
         "erasing needs the secret key erased addresses are hashed under: set TALLY_GDPR_KEY \

@@ -22,22 +22,30 @@
 //! - `subject`: finding the subject's rows; `key`: the keyed hash ([`ErasureKey`]).
 //! - `export`: the export; `erase`: the erasure's steps ([`EraseStep`]) and its modules
 //!   `records` (tables), `archive` (archived objects), `audit` (the audit trail).
+//! - `erasure_log`: the log of completed erasures kept beside the archive; `reapply`:
+//!   erasures carried out again over a restored backup ([`reapply`]).
 //! - `redact`: removing personal values from JSON; `error`: [`GdprError`].
 
 mod erase;
+mod erasure_log;
 mod error;
 mod export;
 mod key;
 mod process;
+mod reapply;
 mod redact;
 mod request;
 mod subject;
 
 pub use erase::{EraseStep, Erased};
+pub use erasure_log::{
+    ERASURE_LOG_PREFIX, LoggedErasure, LoggedSwap, read_all as read_erasure_log,
+};
 pub use error::GdprError;
 pub use export::{DOCUMENT, ExportLocation, export_prefix, read_export};
 pub use key::{ERASED_DOMAIN, ErasureKey, MIN_KEY_BYTES, normalize_email};
 pub use process::{GdprConfig, Outcome, PendingReport, process_pending, process_request};
+pub use reapply::{ReapplyReport, reapply};
 pub use request::{DEADLINE, Filed, Overdue, Subject, SubjectKind, file_request, overdue};
 pub use subject::is_erased;
 

@@ -174,7 +174,7 @@ async fn run(
 
 /// The owner is exempt from row-level security (enabled, not forced); any other role
 /// would see no tenant's rows without a tenant set, and erase nothing.
-async fn refuse_row_security(client: &Client) -> Result<(), GdprError> {
+pub(crate) async fn refuse_row_security(client: &Client) -> Result<(), GdprError> {
     let row = client
         .query_one(
             "SELECT row_security_active('contacts'), row_security_active('events'), \

@@ -12,7 +12,7 @@ use crate::GdprError;
 pub const DEADLINE: TimeDelta = TimeDelta::days(30);
 
 /// Who a request is about.
-#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
 pub enum SubjectKind {
     /// A contact of the organization (every list's row for the address).
     Contact,

@@ -128,21 +128,44 @@ pub(crate) async fn resolve_once(
             others: resolved.user_elsewhere,
         });
     }
+    save(
+        &*client,
+        org,
+        claimed.id,
+        resolved.kind,
+        &resolved.contact_ids,
+        resolved.user_id,
+        resolved.email_hash.as_deref().unwrap_or_default(),
+    )
+    .await
+    .map_err(GdprError::db(what()))?;
+    Ok((resolved, true))
+}
+
+/// Records the subject of request `request` as resolved (see save.sql).
+pub(crate) async fn save(
+    client: &impl GenericClient,
+    organization: i64,
+    request: i64,
+    kind: SubjectKind,
+    contact_ids: &[i64],
+    user_id: Option<i64>,
+    email_hash: &str,
+) -> Result<u64, tokio_postgres::Error> {
+    let hash = (!email_hash.is_empty()).then_some(email_hash);
     client
         .execute(
             include_str!("subject/save.sql"),
             &[
-                &org,
-                &claimed.id,
-                &resolved.kind.as_str(),
-                &resolved.contact_ids,
-                &resolved.user_id,
-                &resolved.email_hash,
+                &organization,
+                &request,
+                &kind.as_str(),
+                &contact_ids,
+                &user_id,
+                &hash,
             ],
         )
         .await
-        .map_err(GdprError::db(what()))?;
-    Ok((resolved, true))
 }
 
 /// Whether `organization` erased `email` (a completed deletion request about it): what a

@@ -28,6 +28,23 @@ impl PgBinaries {
     pub fn tool(&self, name: &str) -> PathBuf {
         self.bindir.join(name)
     }
+
+    /// Path of a client tool of the same installation (pg_dump, pg_restore, pgbench):
+    /// in the bin directory, else beside the real `postgres` when the directory holds a
+    /// link to it (`/usr/local/bin/postgres`), else the name alone, for PATH.
+    pub fn client_tool(&self, name: &str) -> PathBuf {
+        let here = self.bindir.join(name);
+        if here.is_file() {
+            return here;
+        }
+        if let Ok(real) = self.bindir.join("postgres").canonicalize()
+            && let Some(dir) = real.parent()
+            && dir.join(name).is_file()
+        {
+            return dir.join(name);
+        }
+        PathBuf::from(name)
+    }
 }
 
 /// Finds PostgreSQL >= 15 server binaries: `TALLY_PG_BINDIR` if set, else the first

@@ -1,4 +1,4 @@
-//! `tally gdpr export|erase|process`: GDPR requests filed and carried out from the
+//! `tally gdpr export|erase|process|reapply`: GDPR requests filed and carried out from the
 //! command line, with a progress bar, through the same code as the scheduled job.
 
 use std::time::Instant;
@@ -20,9 +20,12 @@ pub enum GdprAction {
     Erase,
     /// Carry out one request by id (`--request`), or every pending one.
     Process,
+    /// After restoring a database backup, before starting ingest: carry out again every
+    /// erasure of the log kept beside the archive that the restored database predates.
+    Reapply,
 }
 
-/// `tally gdpr <export|erase|process>`.
+/// `tally gdpr <export|erase|process|reapply>`.
 #[derive(Debug, Args)]
 pub struct GdprArgs {
     /// What to do.
@@ -55,6 +58,8 @@ pub struct GdprArgs {
 enum Plan {
     /// Every pending request.
     Pending,
+    /// Every logged erasure the database predates.
+    Reapply,
     /// One request by id.
     One { organization: i64, id: i64 },
     /// A new request (or the unfinished one asking the same).
@@ -66,6 +71,16 @@ enum Plan {
 }
 
 fn plan(args: &GdprArgs) -> anyhow::Result<Plan> {
+    if args.action == GdprAction::Reapply {
+        anyhow::ensure!(
+            args.organization.is_none()
+                && args.request.is_none()
+                && args.email.is_none()
+                && args.user_email.is_none(),
+            "reapply takes no subject, organization or request: it reapplies every erasure of the log"
+        );
+        return Ok(Plan::Reapply);
+    }
     if args.action == GdprAction::Process {
         return Ok(match (args.organization, args.request) {
             (Some(organization), Some(id)) => Plan::One { organization, id },
@@ -112,6 +127,7 @@ pub async fn run(args: GdprArgs) -> anyhow::Result<()> {
     let mut client = pool.get().await.context("connecting to the database")?;
     let (organization, id) = match plan {
         Plan::Pending => return process_pending(&mut client, &config).await,
+        Plan::Reapply => return reapply(&mut client, &config).await,
         Plan::One { organization, id } => (organization, id),
         Plan::File {
             organization,
@@ -163,6 +179,36 @@ async fn process_pending(
         report.errors.is_empty(),
         "some requests failed or stopped; see above"
     );
+    Ok(())
+}
+
+/// Every logged erasure carried out again where the database predates it, with a
+/// summary.
+async fn reapply(client: &mut tokio_postgres::Client, config: &GdprConfig) -> anyhow::Result<()> {
+    let bar = progress::bar(0, "reading the erasure log");
+    let on_progress = |p: Progress| {
+        if let Stage::Erasing(step) = p.stage {
+            bar.set_length(p.total);
+            bar.set_position(p.done);
+            bar.set_message(format!("erasing again: {}", step.as_str()));
+        }
+    };
+    let report = gdpr::reapply(client, config, &on_progress)
+        .await
+        .context("reapplying the logged erasures")?;
+    bar.finish_and_clear();
+    println!(
+        "{} logged erasure(s): {} already reflected here, {} carried out again; {} archived day(s) pointed at their rewritten object",
+        report.logged,
+        report.up_to_date,
+        report.erased_again.len(),
+        report.manifest_swaps
+    );
+    for (org, logged, new) in &report.erased_again {
+        println!(
+            "  organization {org}: erasure of request {logged} carried out again as request {new}"
+        );
+    }
     Ok(())
 }
 

@@ -180,6 +180,34 @@ impl TestDb {
         }
     }
 
+    /// A backup of this database taken now with `pg_dump` (custom format), as an
+    /// operator takes one while the system runs: a consistent snapshot, whatever other
+    /// sessions are doing. The file is removed with the returned value.
+    pub async fn backup(&self) -> Backup {
+        let path = std::env::temp_dir().join(format!("{}.dump", unique_name("backup")));
+        let args = vec![
+            "--format=custom".to_owned(),
+            format!("--file={}", path.display()),
+            format!("--dbname={}", self.connection_string()),
+        ];
+        run_tool("pg_dump", args).await;
+        Backup { path }
+    }
+
+    /// A new database restored from `backup` with `pg_restore`, as after losing the
+    /// database: no migration is applied, everything comes from the backup.
+    pub async fn restore(backup: &Backup) -> TestDb {
+        let db = TestDb::create(server().await, "template0").await;
+        let args = vec![
+            "--exit-on-error".to_owned(),
+            "--single-transaction".to_owned(),
+            format!("--dbname={}", db.connection_string()),
+            backup.path.display().to_string(),
+        ];
+        run_tool("pg_restore", args).await;
+        db
+    }
+
     /// The database's name.
     pub fn name(&self) -> &str {
         &self.name
@@ -280,6 +308,46 @@ impl Drop for TestDb {
             eprintln!("testkit: could not drop test database {}: {e}", self.name);
         }
     }
+}
+
+/// A backup file taken by [`TestDb::backup`]; removed when dropped.
+#[derive(Debug)]
+pub struct Backup {
+    path: std::path::PathBuf,
+}
+
+impl Backup {
+    /// The file's path.
+    pub fn path(&self) -> &std::path::Path {
+        &self.path
+    }
+}
+
+impl Drop for Backup {
+    fn drop(&mut self) {
+        let _ = std::fs::remove_file(&self.path);
+    }
+}
+
+/// Runs PostgreSQL's client tool `tool` (from the server binaries the tests use) with
+/// `args`, panicking with its output when it fails.
+async fn run_tool(tool: &'static str, args: Vec<String>) {
+    let output = tokio::task::spawn_blocking(move || {
+        let binaries = localpg::find_binaries().map_err(|e| e.to_string())?;
+        std::process::Command::new(binaries.client_tool(tool))
+            .args(&args)
+            .output()
+            .map_err(|e| format!("starting {tool}: {e}"))
+    })
+    .await
+    .unwrap_or_else(|e| panic!("{tool} panicked: {e}"))
+    .unwrap_or_else(|e| panic!("testkit: {e}"));
+    assert!(
+        output.status.success(),
+        "{tool} failed ({}): {}",
+        output.status,
+        String::from_utf8_lossy(&output.stderr)
+    );
 }
 
 /// Runs `sql` and returns its first column, panicking with the server's full message.

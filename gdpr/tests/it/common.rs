@@ -306,7 +306,8 @@ fn timeless(mut v: Value) -> Value {
 /// Everything the erasure may touch, as comparable text: rows without the times of the
 /// run (and without generated ids where reruns make different ones), the audit trail
 /// without entries about GDPR requests and receipts (their history differs with the
-/// number of runs), the manifest, and the store's files.
+/// number of runs), the manifest, and the store's files but the erasure log (an entry
+/// per completed request: the requests' own bookkeeping).
 pub async fn state(client: &Client, dir: &Path) -> String {
     let mut out = String::new();
     for (name, sql) in [
@@ -368,6 +369,9 @@ pub async fn state(client: &Client, dir: &Path) -> String {
     out.push_str("== files\n");
     for f in files(dir) {
         let rel = f.strip_prefix(dir).unwrap().display().to_string();
+        if rel.starts_with(gdpr::ERASURE_LOG_PREFIX) {
+            continue;
+        }
         out.push_str(&rel);
         out.push('\n');
     }

@@ -9,7 +9,7 @@ use crate::common::{
     scan_store, state, world,
 };
 
-const PII_KEYS: [&str; 7] = [
+pub const PII_KEYS: [&str; 7] = [
     "email",
     "phone",
     "name",

@@ -7,4 +7,5 @@
 mod common;
 mod erase;
 mod export;
+mod reapply;
 mod timing;

@@ -76,6 +76,9 @@ async fn export_and_erase_from_the_command_line_and_the_job_carries_out_filed_re
     let text = std::fs::read_to_string(&document).unwrap();
     assert!(text.contains("Adaqz") && !text.contains("bob@"), "{text}");
 
+    // The operator's nightly backup, from before the erasure.
+    let backup = db.backup().await;
+
     // No key: the erasure is refused, names the setting, and changes nothing.
     let (ok, _, err) = tally(
         &[
@@ -156,6 +159,34 @@ async fn export_and_erase_from_the_command_line_and_the_job_carries_out_filed_re
         out.contains("1 past the 30-day deadline") && out.contains("overdue: request 4"),
         "{out}"
     );
+
+    // The database is lost and the backup restored: reapply erases Ada again.
+    let restored = TestDb::restore(&backup).await;
+    let restored_url = restored.connection_string();
+    let (ok, out, err) = tally(&["gdpr", "reapply"], &restored_url, &store, Some(KEY));
+    assert!(ok, "{err}");
+    assert!(
+        out.contains("1 logged erasure(s): 0 already reflected here, 1 carried out again")
+            && out.contains("erasure of request 2 carried out again"),
+        "{out}"
+    );
+    let back: i64 = restored
+        .connect()
+        .await
+        .query_one(
+            "SELECT count(*) FROM events WHERE contact_id = 100 AND ip_address IS NOT NULL",
+            &[],
+        )
+        .await
+        .unwrap()
+        .get(0);
+    assert_eq!(back, 0, "the erased events stay erased after the restore");
+    let (ok, out, err) = tally(&["gdpr", "reapply"], &restored_url, &store, Some(KEY));
+    assert!(ok, "{err}");
+    assert!(
+        out.contains("1 already reflected here, 0 carried out again"),
+        "{out}"
+    );
     let _ = std::fs::remove_dir_all(&store);
 }
 
@@ -183,6 +214,13 @@ fn the_subject_and_organization_are_required_and_a_short_key_is_refused() {
         None,
     );
     assert!(!ok && err.contains("cannot be used with"), "{err}");
+    let (ok, _, err) = tally(
+        &["gdpr", "reapply", "--organization", "1"],
+        url,
+        &store,
+        None,
+    );
+    assert!(!ok && err.contains("reapply takes no subject"), "{err}");
     let (ok, _, err) = tally(&["gdpr", "process"], url, &store, Some("short"));
     assert!(!ok && err.contains("at least 32"), "{err}");
 }
