@@ -108,6 +108,9 @@ pub struct ServeConfig {
     pub events: Option<crate::events::EventsConfig>,
     /// What an event sent to `POST /v1/events` must respect: the ingest's limits.
     pub event_limits: ingest::Limits,
+    /// The key erased addresses are hashed under (`TALLY_GDPR_KEY`): contact imports
+    /// refuse the addresses the organization erased; `None` recognises none.
+    pub erasure_key: Option<gdpr::ErasureKey>,
 }
 
 impl ServeConfig {
@@ -121,6 +124,7 @@ impl ServeConfig {
             rate_limits: RateLimits::default(),
             events: None,
             event_limits: ingest::Limits::default(),
+            erasure_key: None,
         }
     }
 }

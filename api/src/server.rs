@@ -83,6 +83,7 @@ pub async fn bind(config: ServeConfig) -> Result<Server, ServeError> {
             config.rate_limits,
             events,
             config.event_limits,
+            config.erasure_key,
         ),
     })
 }

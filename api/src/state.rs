@@ -22,6 +22,7 @@ struct Inner {
     throttle: Throttle,
     events: Events,
     event_limits: ingest::Limits,
+    erasure_key: Option<gdpr::ErasureKey>,
 }
 
 impl AppState {
@@ -33,6 +34,7 @@ impl AppState {
         rate_limits: RateLimits,
         events: Events,
         event_limits: ingest::Limits,
+        erasure_key: Option<gdpr::ErasureKey>,
     ) -> AppState {
         AppState {
             inner: Arc::new(Inner {
@@ -42,6 +44,7 @@ impl AppState {
                 throttle: Throttle::new(rate_limits),
                 events,
                 event_limits,
+                erasure_key,
             }),
         }
     }
@@ -64,6 +67,11 @@ impl AppState {
     /// What an event sent over HTTP must respect.
     pub(crate) fn event_limits(&self) -> &ingest::Limits {
         &self.inner.event_limits
+    }
+
+    /// The key erased addresses are hashed under, if configured.
+    pub(crate) fn erasure_key(&self) -> Option<&gdpr::ErasureKey> {
+        self.inner.erasure_key.as_ref()
     }
 
     /// The replica's rate limiter.

@@ -11,7 +11,7 @@ use tracing::{info, instrument};
 use crate::error::{ImportError, db};
 use crate::frame::Framer;
 use crate::report::{ImportOptions, ImportReport};
-use crate::stage::{COPY_ROWS, COPY_TYPES, header, stage};
+use crate::stage::{COPY_ROWS, COPY_TYPES, Marking, header, stage};
 use crate::{load, rules};
 
 /// How much of the input is read at once.
@@ -63,7 +63,18 @@ pub async fn import(
         .map_err(db("starting the COPY into the staging table"))?;
     let writer = BinaryCopyInWriter::new(sink, &COPY_TYPES);
     pin_mut!(writer);
-    let staged = stage(&mut framer, &columns, writer.as_mut(), &mut progress).await?;
+    let marking = options.erasure_key.as_ref().map(|key| Marking {
+        organization: organization.0,
+        key,
+    });
+    let staged = stage(
+        &mut framer,
+        &columns,
+        writer.as_mut(),
+        marking,
+        &mut progress,
+    )
+    .await?;
     writer
         .finish()
         .await
@@ -76,16 +87,15 @@ pub async fn import(
         &rules,
         options.update_existing,
         staged.non_ascii,
+        marking.is_some(),
     )
     .await?;
     tx.commit().await.map_err(db("committing the import"))?;
 
-    // Staged rows the database found to repeat an address are refused too.
-    let kept = staged
-        .accepted
-        .saturating_sub(loaded.duplicates.len() as u64);
+    // Staged rows the database refused (a repeated address, an erased person) too.
+    let kept = staged.accepted.saturating_sub(loaded.refused.len() as u64);
     let mut refused = staged.refused;
-    refused.extend(loaded.duplicates);
+    refused.extend(loaded.refused);
     refused.sort_by_key(|r| r.line);
     let mut report = ImportReport {
         records: staged.records,

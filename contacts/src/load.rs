@@ -13,8 +13,9 @@ use crate::rules::Rules;
 /// What the statements did.
 #[derive(Debug, Default)]
 pub struct Loaded {
-    /// Staged lines the database's lower() found to repeat an earlier line.
-    pub duplicates: Vec<RefusedLine>,
+    /// Staged lines refused by the database: repeating an earlier line (its lower()),
+    /// or an address the organization erased.
+    pub refused: Vec<RefusedLine>,
     pub inserted: u64,
     pub updated: u64,
     /// Validation results of the inserted and updated contacts.
@@ -30,6 +31,7 @@ pub async fn load(
     rules: &Rules,
     update_existing: bool,
     non_ascii: bool,
+    marked: bool,
 ) -> Result<Loaded, ImportError> {
     let mut loaded = Loaded::default();
     // For ASCII addresses the parser's lower-casing is the database's in every locale.
@@ -42,11 +44,27 @@ pub async fn load(
     };
     for row in backstop {
         let (line, email, earlier): (i64, String, i64) = (row.get(0), row.get(1), row.get(2));
-        loaded.duplicates.push(RefusedLine {
+        loaded.refused.push(RefusedLine {
             line: line as u64,
             reason: RefusedReason::DuplicateInFile,
             detail: format!("{email:?} is already on line {earlier}"),
         });
+    }
+    if marked {
+        let erased = tx
+            .query(include_str!("sql/erased.sql"), &[&organization.0])
+            .await
+            .map_err(db("refusing the lines of erased addresses"))?;
+        for row in erased {
+            let (line, email): (i64, String) = (row.get(0), row.get(1));
+            loaded.refused.push(RefusedLine {
+                line: line as u64,
+                reason: RefusedReason::Erased,
+                detail: format!(
+                    "{email:?} was erased at its owner's request (GDPR) and is not imported again"
+                ),
+            });
+        }
     }
     if !rules.terms.is_empty() {
         tx.execute(

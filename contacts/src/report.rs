@@ -3,7 +3,7 @@
 use schema::{Actor, PgEnum, ValidationStatus};
 
 /// How an import treats addresses already live in the list, and who it acts as.
-#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+#[derive(Debug, Clone)]
 pub struct ImportOptions {
     /// Update a known contact's email casing, names, phone and attributes from the
     /// file (blank fields keep the stored value; attributes are merged, the file's keys
@@ -12,6 +12,10 @@ pub struct ImportOptions {
     /// The audit trail's actor of the import's changes: `import` for the command line,
     /// the API key for an upload.
     pub actor: Actor,
+    /// The key erased addresses are hashed under (`TALLY_GDPR_KEY`): with it, a line
+    /// whose address the organization erased is refused as [`RefusedReason::Erased`];
+    /// without it, such a line is imported like any other.
+    pub erasure_key: Option<gdpr::ErasureKey>,
 }
 
 impl Default for ImportOptions {
@@ -19,6 +23,7 @@ impl Default for ImportOptions {
         ImportOptions {
             update_existing: false,
             actor: Actor::Process("import"),
+            erasure_key: None,
         }
     }
 }
@@ -37,16 +42,20 @@ pub enum RefusedReason {
     InvalidEmail,
     /// The same address (case-insensitively) is on an earlier line; the first one wins.
     DuplicateInFile,
+    /// The organization erased this address at its owner's request (GDPR): it is not
+    /// imported again (docs/gdpr.md, "Recognising an erased person").
+    Erased,
 }
 
 impl RefusedReason {
     /// Every reason, in the order reports list them.
-    pub const ALL: [RefusedReason; 5] = [
+    pub const ALL: [RefusedReason; 6] = [
         RefusedReason::BadEncoding,
         RefusedReason::MalformedRow,
         RefusedReason::MissingEmail,
         RefusedReason::InvalidEmail,
         RefusedReason::DuplicateInFile,
+        RefusedReason::Erased,
     ];
 
     /// The reason's stable name, as reports print it.
@@ -57,6 +66,7 @@ impl RefusedReason {
             RefusedReason::MissingEmail => "missing_email",
             RefusedReason::InvalidEmail => "invalid_email",
             RefusedReason::DuplicateInFile => "duplicate_in_file",
+            RefusedReason::Erased => "erased",
         }
     }
 }

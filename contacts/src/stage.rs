@@ -16,7 +16,7 @@ use crate::report::{RefusedLine, RefusedReason};
 /// The staging table's COPY statement and its column types.
 pub const COPY_ROWS: &str = include_str!("sql/copy_rows.sql");
 /// The types of [`COPY_ROWS`]'s columns.
-pub const COPY_TYPES: [Type; 8] = [
+pub const COPY_TYPES: [Type; 9] = [
     Type::INT8,
     Type::TEXT,
     Type::TEXT,
@@ -25,7 +25,17 @@ pub const COPY_TYPES: [Type; 8] = [
     Type::TEXT,
     Type::TEXT,
     Type::JSONB,
+    Type::TEXT,
 ];
+
+/// How a staged address's erasure marker is made: the organization and the key.
+#[derive(Debug, Clone, Copy)]
+pub struct Marking<'a> {
+    /// The importing organization.
+    pub organization: i64,
+    /// The key erased addresses are hashed under.
+    pub key: &'a gdpr::ErasureKey,
+}
 
 /// Single-line records parsed together by one CSV reader.
 const CHUNK_BYTES: usize = 1 << 20;
@@ -88,6 +98,7 @@ pub async fn stage<R: BufRead>(
     framer: &mut Framer<R>,
     columns: &Columns,
     mut writer: Pin<&mut BinaryCopyInWriter>,
+    marking: Option<Marking<'_>>,
     progress: &mut impl FnMut(u64),
 ) -> Result<Staged, ImportError> {
     let mut staged = Staged::default();
@@ -117,7 +128,7 @@ pub async fn stage<R: BufRead>(
                 chunk.push(&lines[0]);
                 if chunk.bytes.len() >= CHUNK_BYTES {
                     chunk
-                        .flush(columns, &mut seen, &mut staged, writer.as_mut())
+                        .flush(columns, &mut seen, &mut staged, writer.as_mut(), marking)
                         .await?;
                     progress(framer.bytes_read());
                 }
@@ -125,7 +136,7 @@ pub async fn stage<R: BufRead>(
             Some(Framed::Record(lines)) => {
                 // File order matters for duplicates: what came before goes first.
                 chunk
-                    .flush(columns, &mut seen, &mut staged, writer.as_mut())
+                    .flush(columns, &mut seen, &mut staged, writer.as_mut(), marking)
                     .await?;
                 let first = lines[0].number;
                 let bytes = join(&lines);
@@ -148,14 +159,14 @@ pub async fn stage<R: BufRead>(
                     }
                     verdict => {
                         staged.records += 1;
-                        take(&mut staged, first, verdict, writer.as_mut()).await?;
+                        take(&mut staged, first, verdict, writer.as_mut(), marking).await?;
                     }
                 }
             }
         }
     }
     chunk
-        .flush(columns, &mut seen, &mut staged, writer.as_mut())
+        .flush(columns, &mut seen, &mut staged, writer.as_mut(), marking)
         .await?;
     progress(framer.bytes_read());
     Ok(staged)
@@ -173,11 +184,12 @@ async fn take(
     line: u64,
     verdict: Verdict<'_>,
     writer: Pin<&mut BinaryCopyInWriter>,
+    marking: Option<Marking<'_>>,
 ) -> Result<(), ImportError> {
     match verdict {
         Verdict::Accept(row) => {
             staged.non_ascii |= !row.email.is_ascii();
-            write(writer, line, &row).await?;
+            write(writer, line, &row, marking).await?;
             staged.accepted += 1;
         }
         Verdict::Refuse(reason, detail) => staged.refuse(line, reason, detail),
@@ -190,11 +202,13 @@ async fn write(
     writer: Pin<&mut BinaryCopyInWriter>,
     line: u64,
     row: &Row<'_>,
+    marking: Option<Marking<'_>>,
 ) -> Result<(), ImportError> {
     let (local_part, domain) = row.parts();
     let line = i64::try_from(line).unwrap_or(i64::MAX);
     let attributes = Json(&row.attributes);
-    let values: [&(dyn ToSql + Sync); 8] = [
+    let erased = marking.map(|m| m.key.marker(m.organization, row.email));
+    let values: [&(dyn ToSql + Sync); 9] = [
         &line,
         &row.email,
         &domain,
@@ -203,6 +217,7 @@ async fn write(
         &row.last_name,
         &row.phone,
         &attributes,
+        &erased,
     ];
     writer
         .write(&values)
@@ -233,6 +248,7 @@ impl Chunk {
         seen: &mut Seen,
         staged: &mut Staged,
         mut writer: Pin<&mut BinaryCopyInWriter>,
+        marking: Option<Marking<'_>>,
     ) -> Result<(), ImportError> {
         if self.lines.is_empty() {
             return Ok(());
@@ -253,7 +269,7 @@ impl Chunk {
                 Ok(true) if at < self.lines.len() && at == next => {
                     let line = self.lines[at];
                     let verdict = columns.row(seen, line, &record, false);
-                    take(staged, line, verdict, writer.as_mut()).await?;
+                    take(staged, line, verdict, writer.as_mut(), marking).await?;
                     next = at + 1;
                 }
                 Ok(true) => {}

@@ -5,8 +5,8 @@ use chrono::NaiveDate;
 use clap::{Args, Parser, Subcommand, ValueEnum};
 
 use crate::settings::{
-    ArchiveStoreArgs, DatabaseArgs, EmbeddedArgs, JobArgs, KafkaArgs, LimitArgs, LogArgs,
-    MetricsArgs, PartitionArgs, ServeArgs, WriterArgs,
+    ArchiveStoreArgs, DatabaseArgs, EmbeddedArgs, GdprKeyArgs, JobArgs, KafkaArgs, LimitArgs,
+    LogArgs, MetricsArgs, PartitionArgs, ServeArgs, WriterArgs,
 };
 
 /// Event ingestion and aggregation for campaign events: Kafka to daily-partitioned
@@ -145,6 +145,8 @@ pub struct ScheduleArgs {
     pub jobs: JobArgs,
     #[command(flatten)]
     pub partitions: PartitionArgs,
+    #[command(flatten)]
+    pub metrics: MetricsArgs,
 }
 
 /// The jobs `tally run` knows.
@@ -340,6 +342,8 @@ pub struct DemoArgs {
 pub struct ContactsArgs {
     #[command(flatten)]
     pub database: DatabaseArgs,
+    #[command(flatten)]
+    pub key: GdprKeyArgs,
     #[command(subcommand)]
     pub action: ContactsAction,
 }

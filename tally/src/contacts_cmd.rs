@@ -32,6 +32,7 @@ pub async fn run(args: ContactsArgs) -> anyhow::Result<()> {
         let size = opened.metadata().ok().map(|m| m.len());
         (Box::new(opened), size)
     };
+    let erasure_key = args.key.key()?;
     let config = args.database.config()?;
     let (mut client, connection) = config
         .connect(NoTls)
@@ -48,6 +49,7 @@ pub async fn run(args: ContactsArgs) -> anyhow::Result<()> {
         input,
         ImportOptions {
             update_existing,
+            erasure_key,
             ..ImportOptions::default()
         },
         |bytes| bar.set_position(bytes),

@@ -124,7 +124,8 @@ pub struct GdprKeyArgs {
     /// Secret key (at least 32 bytes, e.g. `openssl rand -hex 32`) an erased person's
     /// address is replaced by the HMAC-SHA256 of, so a re-import of it is recognised
     /// (docs/gdpr.md); the same on every replica and never changed. Unset, erasures
-    /// fail and name this setting; exports run.
+    /// fail and name this setting, and contact imports do not recognise erased people;
+    /// exports run.
     #[arg(
         long,
         env = "TALLY_GDPR_KEY",
@@ -348,6 +349,8 @@ pub struct ServeArgs {
     /// What events sent over HTTP must respect: the same limits as the ingest's.
     #[command(flatten)]
     pub event_limits: LimitArgs,
+    #[command(flatten)]
+    pub key: GdprKeyArgs,
 }
 
 impl ServeArgs {
@@ -361,6 +364,7 @@ impl ServeArgs {
             max_events_per_request: self.max_events as usize,
         };
         config.event_limits = self.event_limits.limits()?;
+        config.erasure_key = self.key.key()?;
         config.events = self
             .brokers
             .as_ref()

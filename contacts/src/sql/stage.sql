@@ -18,7 +18,10 @@ CREATE TEMP TABLE import_rows (
     first_name text NULL,
     last_name  text NULL,
     phone      text NULL,
-    attributes jsonb NOT NULL
+    attributes jsonb NOT NULL,
+    -- The marker the address would carry had the organization erased it (NULL
+    -- without TALLY_GDPR_KEY): a contact holding it means the person was erased.
+    erased     text NULL
 ) ON COMMIT DROP;
 
 -- One row per (staged address, failing rule).

@@ -7,6 +7,7 @@
 
 mod common;
 mod email_rule;
+mod erased;
 mod file;
 mod import;
 mod update;

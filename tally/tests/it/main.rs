@@ -8,6 +8,7 @@ mod backpressure;
 mod cli;
 mod common;
 mod contacts;
+mod dashboards;
 mod dead_letters;
 mod gdpr;
 mod kill;

@@ -6,6 +6,7 @@ use std::collections::BTreeMap;
 
 use axum::Json;
 use axum::body::Bytes;
+use axum::extract::State;
 use axum::extract::rejection::BytesRejection;
 use axum::http::{HeaderMap, StatusCode};
 use axum::response::{IntoResponse, Response};
@@ -20,6 +21,7 @@ use crate::docs::{Denied, Limited, Malformed, Missing};
 use crate::error::ApiError;
 use crate::extract::{Params, Path};
 use crate::problem::{PROBLEM_JSON, Problem, ProblemKind};
+use crate::state::AppState;
 
 /// The media type of the file.
 const CSV: &str = "text/csv";
@@ -214,6 +216,7 @@ impl IntoResponse for Refusal {
     )
 )]
 pub(super) async fn import_contacts(
+    State(state): State<AppState>,
     auth: Authorized<need::ContactImport>,
     Path(list): Path<i64>,
     Params(params): Params<ImportParams>,
@@ -237,6 +240,7 @@ pub(super) async fn import_contacts(
     let options = ImportOptions {
         update_existing: params.update_existing.unwrap_or(false),
         actor: Actor::ApiKey(auth.caller().key_id),
+        erasure_key: state.erasure_key().cloned(),
     };
     // The import opens its own tenant transaction, on the key's connection; it answers
     // another organization's list as not found.
