@@ -145,12 +145,11 @@ impl Metrics {
         self.intake_refused.inc_by(refused as u64);
     }
 
-    /// The Prometheus text exposition of every metric.
+    /// Every metric in the Prometheus text format 0.0.4, the Content-Type `/metrics`
+    /// declares (prometheus-client alone writes OpenMetrics, which that format's parsers
+    /// refuse).
     pub fn encode(&self) -> String {
-        let mut out = String::new();
-        // Writing into a String cannot fail.
-        let _ = prometheus_client::encoding::text::encode(&mut out, &self.registry);
-        out
+        telemetry::encode(&self.registry, telemetry::Format::Prometheus)
     }
 }
 

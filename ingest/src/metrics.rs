@@ -1,6 +1,6 @@
-//! Every ingest metric, declared in one place with its name, help and unit; served in
-//! Prometheus text format on `/metrics`. Labels have low cardinality: reason codes,
-//! batch outcomes and Kafka partition numbers.
+//! Every ingest metric, declared in one place with its name, help and unit; served on
+//! `/metrics` in the Prometheus or OpenMetrics text format. Labels have low cardinality:
+//! reason codes, batch outcomes and Kafka partition numbers.
 
 use std::sync::OnceLock;
 
@@ -120,12 +120,9 @@ impl Metrics {
         Metrics { registry, ..m }
     }
 
-    /// The metrics in Prometheus text exposition format.
-    pub fn encode(&self) -> String {
-        let mut out = String::new();
-        // Writing into a String cannot fail.
-        let _ = prometheus_client::encoding::text::encode(&mut out, &self.registry);
-        out
+    /// The metrics as text in `format`.
+    pub fn encode(&self, format: telemetry::Format) -> String {
+        telemetry::encode(&self.registry, format)
     }
 
     pub(crate) fn consumed(&self, n: u64) {

@@ -24,4 +24,14 @@ pub enum SchedulerError {
     /// The cron engine failed.
     #[error("cron scheduler: {0}")]
     Cron(String),
+    /// The address for `/metrics` and `/healthz` could not be bound.
+    #[error(
+        "cannot serve /metrics and /healthz on {addr}: {source}; choose a free address (tally: TALLY_METRICS_ADDR or --metrics-addr) or `off`"
+    )]
+    Metrics {
+        /// The address asked for.
+        addr: std::net::SocketAddr,
+        /// Why it could not be bound.
+        source: std::io::Error,
+    },
 }

@@ -7,16 +7,23 @@
 //!
 //! - `job`: the [`Job`] trait and its context; `schedule`: cron schedules and slots.
 //! - `runner`: one run under the job's lock, recorded in job_runs; catch-up at start.
-//! - `shell`: the long-running scheduler around them; `error`: [`SchedulerError`].
+//! - `shell`: the long-running scheduler around them, serving `/metrics` and `/healthz`;
+//!   `error`: [`SchedulerError`].
+//! - `metrics`: every `tally_scheduler_*` metric; `state`: the job gauges' reading of
+//!   job_runs, across every replica.
 
 mod error;
 mod job;
+mod metrics;
 mod runner;
 mod schedule;
 mod shell;
+mod state;
 
 pub use error::SchedulerError;
 pub use job::{Job, JobContext, JobError, JobFuture};
+pub use metrics::{Metrics, metrics};
 pub use runner::{RunOutcome, catch_up, run_job};
 pub use schedule::Schedule;
-pub use shell::run;
+pub use shell::{ShellConfig, run};
+pub use state::refresh;

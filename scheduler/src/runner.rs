@@ -1,6 +1,7 @@
 //! One run of a job: lock, check the slot, record, run, record the outcome, unlock.
 
 use std::panic::AssertUnwindSafe;
+use std::time::Instant;
 
 use chrono::{DateTime, Utc};
 use deadpool_postgres::Pool;
@@ -51,6 +52,7 @@ pub async fn run_job(
     let locked = schema::advisory::try_lock(&**lock, AdvisoryLock::Job(name)).await?;
     if !locked {
         tracing::info!(job = name, ?slot, "job is running elsewhere; not started");
+        crate::metrics().run(name, &RunOutcome::Busy, None);
         return Ok(RunOutcome::Busy);
     }
     let outcome = run_locked(pool, &lock, job, slot, now, arguments).await;
@@ -77,6 +79,7 @@ async fn run_locked(
             .get(0);
         if done {
             tracing::debug!(job = name, %slot, "slot already done");
+            crate::metrics().run(name, &RunOutcome::AlreadyDone, None);
             return Ok(RunOutcome::AlreadyDone);
         }
     }
@@ -118,7 +121,9 @@ async fn run_and_record(
         now,
         arguments,
     };
+    let started = Instant::now();
     let result = AssertUnwindSafe(job.run(ctx)).catch_unwind().await;
+    let seconds = started.elapsed().as_secs_f64();
     let (status, rows, error) = match result {
         Ok(Ok(rows)) => (JobStatus::Succeeded, Some(rows), None),
         Ok(Err(e)) => (JobStatus::Failed, None, Some(error_chain(e.as_ref()))),
@@ -130,7 +135,7 @@ async fn run_and_record(
         &[&run_id, &status, &rows_i64, &error],
     )
     .await?;
-    Ok(match (rows, error) {
+    let outcome = match (rows, error) {
         (Some(rows), _) => {
             tracing::info!(job = name, run_id, rows, "job succeeded");
             RunOutcome::Succeeded { run_id, rows }
@@ -140,7 +145,9 @@ async fn run_and_record(
             tracing::error!(job = name, run_id, error = %error, "job failed");
             RunOutcome::Failed { run_id, error }
         }
-    })
+    };
+    crate::metrics().run(name, &outcome, Some(seconds));
+    Ok(outcome)
 }
 
 /// Runs, at start, every job whose latest slot at `now` has no successful run while

@@ -303,9 +303,14 @@ async fn the_cron_shell_runs_jobs_on_their_schedule_until_shutdown() {
             tokio::time::sleep(Duration::from_millis(50)).await;
         }
     };
-    scheduler::run(pool, vec![job as Arc<dyn Job>], shutdown)
-        .await
-        .unwrap();
+    scheduler::run(
+        pool,
+        vec![job as Arc<dyn Job>],
+        scheduler::ShellConfig::default(),
+        shutdown,
+    )
+    .await
+    .unwrap();
     assert!(
         runs.load(Ordering::SeqCst) >= 2,
         "the catch-up run and at least one tick"
@@ -314,5 +319,67 @@ async fn the_cron_shell_runs_jobs_on_their_schedule_until_shutdown() {
     assert!(
         rows.len() >= 2 && rows.iter().all(|r| r.2 == "succeeded" && r.1.is_some()),
         "{rows:?}"
+    );
+}
+
+#[tokio::test]
+async fn runs_are_counted_and_timed_and_the_job_gauges_read_job_runs() {
+    let db = TestDb::migrated().await;
+    let pool = pool(&db);
+    // Names of their own: the metrics are process-wide and other tests run alongside.
+    let mut flaky = Probe::new("metrics-flaky", "0 0 * * * *");
+    flaky.failures = 1;
+    let steady = Probe::new("metrics-steady", "0 0 * * * *");
+    let args = serde_json::json!({});
+    let (eleven, noon) = (at("2026-11-22T11:00:00Z"), at("2026-11-22T12:00:00Z"));
+    let now = at("2026-11-22T12:00:00.010Z");
+    let failed = run_job(&pool, &flaky, Some(noon), now, &args).await;
+    assert!(
+        matches!(failed, Ok(RunOutcome::Failed { .. })),
+        "{failed:?}"
+    );
+    let done = run_job(&pool, &steady, Some(eleven), now, &args).await;
+    assert!(matches!(done, Ok(RunOutcome::Succeeded { rows: 10, .. })));
+    let again = run_job(&pool, &steady, Some(eleven), now, &args).await;
+    assert!(matches!(again, Ok(RunOutcome::AlreadyDone)));
+
+    scheduler::refresh(&pool, &[&flaky, &steady], now)
+        .await
+        .unwrap();
+    let text = scheduler::metrics().encode(telemetry::Format::Prometheus);
+    for line in [
+        r#"tally_scheduler_job_runs_total{job_name="metrics-flaky",outcome="failed"} 1"#,
+        r#"tally_scheduler_job_runs_total{job_name="metrics-steady",outcome="succeeded"} 1"#,
+        r#"tally_scheduler_job_runs_total{job_name="metrics-steady",outcome="already_done"} 1"#,
+        r#"tally_scheduler_job_run_duration_seconds_count{job_name="metrics-flaky"} 1"#,
+        r#"tally_scheduler_job_run_duration_seconds_count{job_name="metrics-steady"} 1"#,
+        r#"tally_scheduler_job_rows_sum{job_name="metrics-steady"} 10.0"#,
+        r#"tally_scheduler_job_last_run_failed{job_name="metrics-flaky"} 1"#,
+        r#"tally_scheduler_job_last_run_failed{job_name="metrics-steady"} 0"#,
+        // flaky never succeeded: its latest slot is due; steady did 11:00, not noon.
+        r#"tally_scheduler_job_slots_behind{job_name="metrics-flaky"} 1"#,
+        r#"tally_scheduler_job_slots_behind{job_name="metrics-steady"} 1"#,
+        r#"tally_scheduler_job_running{job_name="metrics-steady"} 0"#,
+    ] {
+        assert!(text.lines().any(|l| l == line), "no {line:?} in:\n{text}");
+    }
+    let finished: DateTime<Utc> = db
+        .connect()
+        .await
+        .query_one(
+            "SELECT finished_at FROM job_runs WHERE job = 'metrics-steady' AND status = 'succeeded'",
+            &[],
+        )
+        .await
+        .unwrap()
+        .get(0);
+    let last_success = format!(
+        r#"tally_scheduler_job_last_success_timestamp_seconds{{job_name="metrics-steady"}} {}"#,
+        finished.timestamp()
+    );
+    assert!(text.lines().any(|l| l == last_success), "{text}");
+    assert!(
+        !text.contains(r#"last_success_timestamp_seconds{job_name="metrics-flaky"}"#),
+        "a job that never succeeded has no last success:\n{text}"
     );
 }

@@ -6,10 +6,10 @@ use std::sync::Arc;
 use aggregator::{Finality, aggregate, restate};
 use anonymizer::{AnonymizePolicy, anonymize};
 use anyhow::Context as _;
-use archiver::{ArchivePolicy, ArchiveStore, archive};
+use archiver::{ArchiveError, ArchivePolicy, ArchiveStore, archive};
 use chrono::{Months, NaiveDate, TimeDelta, Utc};
 use deadpool_postgres::Pool;
-use scheduler::{Job, JobContext, JobFuture, RunOutcome, Schedule, run_job};
+use scheduler::{Job, JobContext, JobFuture, RunOutcome, Schedule, ShellConfig, run_job};
 
 use crate::cli::{JobName, RunArgs, ScheduleArgs};
 use crate::settings::JobArgs;
@@ -128,7 +128,9 @@ impl Job for Archive {
         Box::pin(async move {
             let mut client = ctx.pool.get().await?;
             // Each day's steps are logged by the archiver; the bar is for `tally restore`.
-            let report = archive(&mut client, &self.store, ctx.now, &self.policy, &|_| {}).await?;
+            let report = archive(&mut client, &self.store, ctx.now, &self.policy, &|_| {})
+                .await
+                .inspect_err(count_verification_failures)?;
             Ok(report.rows_affected())
         })
     }
@@ -155,6 +157,12 @@ impl Job for Gdpr {
             let mut client = ctx.pool.get().await?;
             // Every request and every overdue one is logged by the gdpr crate.
             let report = gdpr::process_pending(&mut client, &self.config, ctx.now, &|_| {}).await?;
+            scheduler::metrics().gdpr_requests_overdue(report.overdue.len());
+            for (_, _, e) in &report.errors {
+                if let gdpr::GdprError::Archive(e) = e {
+                    count_verification_failures(e);
+                }
+            }
             if !report.errors.is_empty() {
                 let errors: Vec<String> = report
                     .errors
@@ -173,6 +181,29 @@ impl Job for Gdpr {
             Ok(report.completed)
         })
     }
+}
+
+/// Counts the archived objects `e` found not to match what they must hold, for the
+/// archive verification alert.
+fn count_verification_failures(e: &ArchiveError) {
+    let failed = match e {
+        ArchiveError::DaysRefused { errors, .. } => {
+            errors.iter().filter(|e| is_verification_failure(e)).count() as u64
+        }
+        e => u64::from(is_verification_failure(e)),
+    };
+    if failed > 0 {
+        scheduler::metrics().archive_verification_failed(failed);
+    }
+}
+
+fn is_verification_failure(e: &ArchiveError) -> bool {
+    matches!(
+        e,
+        ArchiveError::ObjectMismatch { .. }
+            | ArchiveError::ObjectMissing { .. }
+            | ArchiveError::BadObject { .. }
+    )
 }
 
 /// Every job, with its schedule from the settings.
@@ -220,16 +251,48 @@ pub async fn pool(config: tokio_postgres::Config) -> anyhow::Result<Pool> {
     Ok(pool)
 }
 
-/// `tally schedule`: runs every job on its schedule until SIGINT/SIGTERM.
+/// `tally schedule`: runs every job on its schedule until SIGINT/SIGTERM, serving
+/// `/metrics` and `/healthz` on the metrics address.
 pub async fn schedule(args: ScheduleArgs) -> anyhow::Result<()> {
     let jobs = jobs(&args.jobs, args.partitions.premake_days)?;
+    let config = ShellConfig {
+        metrics_addr: args.metrics.addr()?,
+        ..ShellConfig::default()
+    };
     let pool = pool(args.database.config()?).await?;
     let mut shutdown = crate::shutdown::Shutdown::listen()?;
     for job in &jobs {
         println!("{:<10} {}", job.name(), job.schedule());
     }
-    scheduler::run(pool, jobs, async move { shutdown.received().await }).await?;
-    Ok(())
+    let overdue = tokio::spawn(count_overdue_gdpr_requests(
+        pool.clone(),
+        config.refresh_every,
+    ));
+    let result = scheduler::run(pool, jobs, config, async move { shutdown.received().await }).await;
+    overdue.abort();
+    Ok(result?)
+}
+
+/// Keeps the gauge of GDPR requests past their deadline current (the hourly job sets
+/// it too), every `every`, until aborted: the deadline alert must not wait for the job,
+/// nor stop firing only because the job ran on another replica.
+async fn count_overdue_gdpr_requests(pool: Pool, every: std::time::Duration) {
+    let mut ticks = tokio::time::interval(every);
+    ticks.set_missed_tick_behavior(tokio::time::MissedTickBehavior::Delay);
+    loop {
+        ticks.tick().await;
+        let counted = match pool.get().await {
+            Ok(client) => gdpr::overdue(&client, Utc::now())
+                .await
+                .map(|overdue| overdue.len())
+                .map_err(anyhow::Error::from),
+            Err(e) => Err(e.into()),
+        };
+        match counted {
+            Ok(n) => scheduler::metrics().gdpr_requests_overdue(n),
+            Err(e) => tracing::warn!(error = %e, "GDPR requests past the deadline not counted"),
+        }
+    }
 }
 
 /// `tally run <job>`: one run now, recorded in job_runs like a scheduled one.
