@@ -12,5 +12,6 @@ mod dashboards;
 mod dead_letters;
 mod gdpr;
 mod kill;
+mod metrics_scrape;
 mod resilience;
 mod serve;
