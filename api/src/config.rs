@@ -111,6 +111,9 @@ pub struct ServeConfig {
     /// The key erased addresses are hashed under (`TALLY_GDPR_KEY`): contact imports
     /// refuse the addresses the organization erased; `None` recognises none.
     pub erasure_key: Option<gdpr::ErasureKey>,
+    /// The archive's object store, where the GDPR job writes exports; `None` answers
+    /// their downloads 503.
+    pub store: Option<archiver::ArchiveStore>,
 }
 
 impl ServeConfig {
@@ -125,6 +128,7 @@ impl ServeConfig {
             events: None,
             event_limits: ingest::Limits::default(),
             erasure_key: None,
+            store: None,
         }
     }
 }

@@ -84,6 +84,7 @@ pub async fn bind(config: ServeConfig) -> Result<Server, ServeError> {
             events,
             config.event_limits,
             config.erasure_key,
+            config.store,
         ),
     })
 }

@@ -23,6 +23,7 @@ struct Inner {
     events: Events,
     event_limits: ingest::Limits,
     erasure_key: Option<gdpr::ErasureKey>,
+    store: Option<archiver::ArchiveStore>,
 }
 
 impl AppState {
@@ -35,6 +36,7 @@ impl AppState {
         events: Events,
         event_limits: ingest::Limits,
         erasure_key: Option<gdpr::ErasureKey>,
+        store: Option<archiver::ArchiveStore>,
     ) -> AppState {
         AppState {
             inner: Arc::new(Inner {
@@ -45,6 +47,7 @@ impl AppState {
                 events,
                 event_limits,
                 erasure_key,
+                store,
             }),
         }
     }
@@ -72,6 +75,11 @@ impl AppState {
     /// The key erased addresses are hashed under, if configured.
     pub(crate) fn erasure_key(&self) -> Option<&gdpr::ErasureKey> {
         self.inner.erasure_key.as_ref()
+    }
+
+    /// The archive's object store, if configured.
+    pub(crate) fn store(&self) -> Option<&archiver::ArchiveStore> {
+        self.inner.store.as_ref()
     }
 
     /// The replica's rate limiter.

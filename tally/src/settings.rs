@@ -351,6 +351,8 @@ pub struct ServeArgs {
     pub event_limits: LimitArgs,
     #[command(flatten)]
     pub key: GdprKeyArgs,
+    #[command(flatten)]
+    pub store: ArchiveStoreArgs,
 }
 
 impl ServeArgs {
@@ -365,6 +367,7 @@ impl ServeArgs {
         };
         config.event_limits = self.event_limits.limits()?;
         config.erasure_key = self.key.key()?;
+        config.store = Some(self.store.open()?);
         config.events = self
             .brokers
             .as_ref()

@@ -2,10 +2,13 @@
 //! what an erasure removed (`gdpr.read`, `gdpr.write`). A request is filed here and
 //! carried out by the GDPR job, which moves its status and writes the receipts; a
 //! request is never changed nor deleted through the API, being the proof it was
-//! handled.
+//! handled. A completed export's files are downloaded here, from the object store the
+//! job wrote them to.
 
 use axum::Json;
-use axum::response::Response;
+use axum::extract::State;
+use axum::http::header;
+use axum::response::{IntoResponse as _, Response};
 use chrono::{DateTime, Utc};
 use schema::domains::gdpr as q;
 use schema::{GdprRequestStatus, GdprRequestType};
@@ -148,6 +151,107 @@ pub(crate) fn routes() -> OpenApiRouter<AppState> {
         .routes(routes!(list_gdpr_requests, create_gdpr_request))
         .routes(routes!(get_gdpr_request))
         .routes(routes!(list_gdpr_deletions))
+        .routes(routes!(download_gdpr_export))
+}
+
+/// Which file of an export to download.
+#[derive(Debug, Deserialize, utoipa::IntoParams)]
+#[into_params(parameter_in = Query)]
+#[serde(deny_unknown_fields)]
+pub(crate) struct ExportFileParams {
+    /// `export.json` (the default: everything in one document) or `<table>.csv`, as the
+    /// request's `result_location` and the document list them.
+    file: Option<String>,
+}
+
+/// Whether `file` can name a file of an export: `export.json` or `<table>.csv`, lower
+/// case letters and `_`.
+fn export_file_name(file: &str) -> bool {
+    let stem = file
+        .strip_suffix(".csv")
+        .or_else(|| (file == gdpr::DOCUMENT).then_some("export"));
+    stem.is_some_and(|s| !s.is_empty() && s.bytes().all(|b| b.is_ascii_lowercase() || b == b'_'))
+}
+
+/// Download a file of a completed export: the whole document, or one table as CSV.
+#[utoipa::path(
+    get,
+    path = "/v1/gdpr-requests/{id}/export",
+    tag = "gdpr-requests",
+    operation_id = "download_gdpr_export",
+    params(("id" = i64, Path, description = "The export request's id"), ExportFileParams),
+    security(("bearer" = ["gdpr.read"])),
+    responses(
+        (status = 200, description = "The file", content(
+            (String = "application/json"),
+            (String = "text/csv")
+        )),
+        Denied,
+        Malformed,
+        Missing
+    )
+)]
+async fn download_gdpr_export(
+    State(state): State<AppState>,
+    mut auth: Authorized<need::GdprRead>,
+    Path(id): Path<i64>,
+    Params(params): Params<ExportFileParams>,
+) -> Result<Response, ApiError> {
+    let file = params.file.unwrap_or_else(|| gdpr::DOCUMENT.to_owned());
+    if !export_file_name(&file) {
+        return Err(ApiError::Validation {
+            field: Some("file".to_owned()),
+            detail: format!(
+                "{file:?} is not a file of an export: ask for {} or <table>.csv",
+                gdpr::DOCUMENT
+            ),
+        });
+    }
+    let tx = auth.begin().await?;
+    let row = q::get().bind(&tx, &id).opt().await?;
+    tx.commit().await?;
+    let Some(row) = row else {
+        return Err(ApiError::NotFound { entity: ENTITY, id });
+    };
+    // Only a completed export has files; an erasure since deleted them.
+    if row.request_type != GdprRequestType::export
+        || row.status != GdprRequestStatus::completed
+        || row.result_location.is_none()
+    {
+        return Err(ApiError::NotFound {
+            entity: "completed export of GDPR request",
+            id,
+        });
+    }
+    let Some(store) = state.store() else {
+        return Err(ApiError::Unavailable(
+            "this server has no archive store (TALLY_ARCHIVE_URL) to read exports from".into(),
+        ));
+    };
+    let organization = auth.caller().organization.0;
+    let bytes = gdpr::read_export(store, organization, id, &file)
+        .await
+        .map_err(|e| ApiError::Unavailable(e.to_string()))?
+        .ok_or(ApiError::NotFound {
+            entity: "file of the export of GDPR request",
+            id,
+        })?;
+    let content_type = if file.ends_with(".csv") {
+        "text/csv; charset=utf-8"
+    } else {
+        "application/json"
+    };
+    Ok((
+        [
+            (header::CONTENT_TYPE, content_type.to_owned()),
+            (
+                header::CONTENT_DISPOSITION,
+                format!("attachment; filename=\"gdpr-request-{id}-{file}\""),
+            ),
+        ],
+        bytes,
+    )
+        .into_response())
 }
 
 get_route! {

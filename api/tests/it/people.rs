@@ -892,3 +892,108 @@ async fn gdpr_requests_are_filed_listed_by_status_and_show_their_receipts() {
     );
     assert_eq!(app.audit("gdpr_requests", id, &key).await, ["insert"]);
 }
+
+#[tokio::test]
+async fn a_completed_export_is_downloaded_by_its_organization_only() {
+    let dir = std::env::temp_dir().join(format!("tally-api-export-{}", std::process::id()));
+    let _ = std::fs::remove_dir_all(&dir);
+    let store = archiver::open_store(&format!("file://{}", dir.display())).unwrap();
+    let served = store.clone();
+    let app = App::start_configured(move |config| config.store = Some(served)).await;
+    let a = app.organization("Acme").await;
+    let b = app.organization("Globex").await;
+    let key = app.key(a.id, &["gdpr.read", "gdpr.write"]).await;
+    let theirs = app.key(b.id, &["gdpr.read"]).await;
+
+    let filed = json(
+        call(
+            &app,
+            Method::POST,
+            "/v1/gdpr-requests",
+            &key,
+            Some(json!({"subject_email": "ADA@acme.example", "request_type": "export"})),
+        )
+        .await,
+        StatusCode::CREATED,
+    )
+    .await;
+    let id = filed["id"].as_i64().unwrap();
+    let url = format!("/v1/gdpr-requests/{id}/export");
+    // Not carried out yet: nothing to download.
+    let (status, _) = problem(
+        app.request(Method::GET, &url, Some(&key))
+            .send()
+            .await
+            .unwrap(),
+    )
+    .await;
+    assert_eq!(status, StatusCode::NOT_FOUND);
+
+    // The GDPR job carries it out, writing to the store the server reads.
+    let mut client = app.db.connect().await;
+    let config = gdpr::GdprConfig::new(store, None);
+    gdpr::process_request(&mut client, &config, a.id, id, false, &|_| {})
+        .await
+        .unwrap();
+
+    let response = app
+        .request(Method::GET, &url, Some(&key))
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(response.status(), StatusCode::OK);
+    assert_eq!(response.headers()["content-type"], "application/json");
+    assert!(
+        response.headers()["content-disposition"]
+            .to_str()
+            .unwrap()
+            .contains(&format!("gdpr-request-{id}-export.json"))
+    );
+    let document: Value = response.json().await.unwrap();
+    let contacts = document["tables"]["contacts"].as_array().unwrap();
+    assert_eq!(contacts.len(), 1, "{document}");
+    assert_eq!(contacts[0]["email"], "ada@acme.example");
+
+    let csv = app
+        .request(Method::GET, &format!("{url}?file=contacts.csv"), Some(&key))
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(csv.status(), StatusCode::OK);
+    assert!(
+        csv.headers()["content-type"]
+            .to_str()
+            .unwrap()
+            .starts_with("text/csv")
+    );
+    assert!(csv.text().await.unwrap().contains("ada@acme.example"));
+
+    for (path, who, expected) in [
+        (
+            format!("{url}?file=nothing.csv"),
+            &key,
+            StatusCode::NOT_FOUND,
+        ),
+        (
+            format!("{url}?file=..%2Fsecret.csv"),
+            &key,
+            StatusCode::BAD_REQUEST,
+        ),
+        (
+            format!("{url}?file=Export.JSON"),
+            &key,
+            StatusCode::BAD_REQUEST,
+        ),
+        (url.clone(), &theirs, StatusCode::NOT_FOUND),
+    ] {
+        let (status, p) = problem(
+            app.request(Method::GET, &path, Some(who))
+                .send()
+                .await
+                .unwrap(),
+        )
+        .await;
+        assert_eq!(status, expected, "{path}: {p:?}");
+    }
+    let _ = std::fs::remove_dir_all(&dir);
+}
