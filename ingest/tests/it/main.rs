@@ -5,6 +5,7 @@
 // A panic in a test is a failed assertion with its message.
 #![allow(clippy::unwrap_used)]
 
+mod backup;
 mod catalog;
 mod erased;
 mod exactly_once;
