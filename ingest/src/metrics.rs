@@ -161,4 +161,28 @@ impl Metrics {
             .get_or_create(&PartitionLabel { partition })
             .set(lag);
     }
+
+    /// Drops `partition`'s lag when it is revoked: another replica reports it now, and
+    /// a stale figure here would read as a stalled consumer.
+    pub(crate) fn forget_lag(&self, partition: i32) {
+        self.lag.remove(&PartitionLabel { partition });
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn a_revoked_partition_stops_reporting_its_lag() {
+        let metrics = Metrics::new();
+        metrics.lag(3, 120);
+        metrics.lag(4, 7);
+        let text = metrics.encode(telemetry::Format::Prometheus);
+        assert!(text.contains("partition=\"3\"} 120"), "{text}");
+        metrics.forget_lag(3);
+        let text = metrics.encode(telemetry::Format::Prometheus);
+        assert!(!text.contains("partition=\"3\""), "{text}");
+        assert!(text.contains("partition=\"4\"} 7"), "{text}");
+    }
 }

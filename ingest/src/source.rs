@@ -203,6 +203,7 @@ impl IngestContext {
         for elem in tpl.elements_for_topic(&self.topic) {
             let partition = elem.partition();
             router.assigned.remove(&partition);
+            crate::metrics::global().forget_lag(partition);
             *router.epochs.entry(partition).or_default() += 1;
             if let Some(w) = router.writer(partition) {
                 let _ = w.blocking_send(ToWriter::Revoked { partition });
