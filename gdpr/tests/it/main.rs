@@ -8,4 +8,3 @@ mod common;
 mod erase;
 mod export;
 mod reapply;
-mod timing;
