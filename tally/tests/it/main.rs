@@ -7,6 +7,7 @@
 mod backpressure;
 mod cli;
 mod common;
+mod compose;
 mod contacts;
 mod dashboards;
 mod dead_letters;
