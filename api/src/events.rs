@@ -5,10 +5,13 @@
 //! form response, so even a resend after a lost acknowledgement is one event
 //! downstream.
 
+use std::sync::atomic::{AtomicUsize, Ordering};
+use std::sync::{Arc, Mutex};
 use std::time::Duration;
 
-use rdkafka::ClientConfig;
-use rdkafka::producer::{FutureProducer, FutureRecord};
+use rdkafka::error::{KafkaError, RDKafkaErrorCode};
+use rdkafka::producer::{BaseRecord, DeliveryResult, ProducerContext, ThreadedProducer};
+use rdkafka::{ClientConfig, ClientContext};
 use schema::Event;
 use sha2::{Digest as _, Sha256};
 use uuid::Uuid;
@@ -46,7 +49,7 @@ pub enum EventsError {
         /// The configured brokers.
         brokers: String,
         /// librdkafka's reason.
-        source: rdkafka::error::KafkaError,
+        source: KafkaError,
     },
     /// The broker did not acknowledge the event.
     #[error("producing event {event_id} to topic {topic:?}: {source}")]
@@ -56,7 +59,7 @@ pub enum EventsError {
         /// The topic.
         topic: String,
         /// librdkafka's reason.
-        source: rdkafka::error::KafkaError,
+        source: KafkaError,
     },
     /// A record of a batch was not acknowledged.
     #[error("producing to topic {topic:?}: {source}")]
@@ -64,7 +67,7 @@ pub enum EventsError {
         /// The topic.
         topic: String,
         /// librdkafka's reason.
-        source: rdkafka::error::KafkaError,
+        source: KafkaError,
     },
     /// The event did not serialize (never for a well-formed [`Event`]).
     #[error("serializing event {event_id}: {source}")]
@@ -79,8 +82,51 @@ pub enum EventsError {
 /// The API's producer of events; without brokers it drops them.
 #[derive(Clone)]
 pub(crate) struct Events {
-    producer: Option<(FutureProducer, String)>,
+    producer: Option<(Arc<ThreadedProducer<Acks>>, String)>,
     timeout: Duration,
+}
+
+/// The acknowledgements one batch waits for: counted by the producer's delivery
+/// callback, which wakes the batch once, when the last one arrives (one wake-up per
+/// request, not one future per record).
+#[derive(Default)]
+pub(crate) struct Pending {
+    remaining: AtomicUsize,
+    acknowledged: AtomicUsize,
+    error: Mutex<Option<KafkaError>>,
+    done: tokio::sync::Notify,
+}
+
+impl Pending {
+    /// One record is settled: acknowledged, or failed with `error`.
+    fn settle(&self, error: Option<&KafkaError>) {
+        match error {
+            None => {
+                self.acknowledged.fetch_add(1, Ordering::Relaxed);
+            }
+            Some(e) => {
+                let mut first = self.error.lock().unwrap_or_else(|p| p.into_inner());
+                first.get_or_insert_with(|| e.clone());
+            }
+        }
+        if self.remaining.fetch_sub(1, Ordering::AcqRel) == 1 {
+            self.done.notify_one();
+        }
+    }
+}
+
+/// The producer's context: settles each record's batch from librdkafka's delivery
+/// report, on the producer's polling thread.
+pub(crate) struct Acks;
+
+impl ClientContext for Acks {}
+
+impl ProducerContext for Acks {
+    type DeliveryOpaque = Arc<Pending>;
+
+    fn delivery(&self, result: &DeliveryResult<'_>, pending: Arc<Pending>) {
+        pending.settle(result.as_ref().err().map(|(e, _)| e));
+    }
 }
 
 impl Events {
@@ -92,21 +138,21 @@ impl Events {
                 timeout: Duration::ZERO,
             });
         };
-        let producer = ClientConfig::new()
+        let producer: ThreadedProducer<Acks> = ClientConfig::new()
             .set("bootstrap.servers", &config.brokers)
             .set("enable.idempotence", "true")
-            .set("linger.ms", "5")
+            .set("linger.ms", "1")
             .set(
                 "message.timeout.ms",
                 config.delivery_timeout.as_millis().max(1).to_string(),
             )
-            .create()
+            .create_with_context(Acks)
             .map_err(|source| EventsError::Create {
                 brokers: config.brokers.clone(),
                 source,
             })?;
         Ok(Events {
-            producer: Some((producer, config.topic.clone())),
+            producer: Some((Arc::new(producer), config.topic.clone())),
             timeout: config.delivery_timeout,
         })
     }
@@ -119,7 +165,7 @@ impl Events {
     /// Produces `event`, keyed by its contact like every producer's, and returns once
     /// the broker acknowledged it.
     pub(crate) async fn send(&self, event: &Event) -> Result<(), EventsError> {
-        let Some((producer, topic)) = &self.producer else {
+        let Some((_, topic)) = &self.producer else {
             return Ok(());
         };
         let payload = serde_json::to_vec(event).map_err(|source| EventsError::Serialize {
@@ -127,16 +173,15 @@ impl Events {
             source,
         })?;
         let key = event.contact_id.0.to_string();
-        let record = FutureRecord::to(topic).key(&key).payload(&payload);
-        producer
-            .send(record, self.timeout)
-            .await
-            .map(|_| ())
-            .map_err(|(source, _)| EventsError::Produce {
+        match self.send_all(&[(key, &payload[..])]).await.error {
+            None => Ok(()),
+            Some(EventsError::Batch { source, .. }) => Err(EventsError::Produce {
                 event_id: event.event_id,
                 topic: topic.clone(),
                 source,
-            })
+            }),
+            Some(other) => Err(other),
+        }
     }
 
     /// Produces `records` (key, value), all enqueued before any acknowledgement is
@@ -148,29 +193,54 @@ impl Events {
                 error: None,
             };
         };
-        let deliveries = records.iter().map(|(key, payload)| {
-            producer.send(
-                FutureRecord::to(topic).key(key).payload(*payload),
-                self.timeout,
-            )
+        if records.is_empty() {
+            return Produced {
+                acknowledged: 0,
+                error: None,
+            };
+        }
+        let pending = Arc::new(Pending {
+            remaining: AtomicUsize::new(records.len()),
+            ..Pending::default()
         });
-        let outcomes = futures::future::join_all(deliveries).await;
-        let mut produced = Produced {
-            acknowledged: 0,
-            error: None,
-        };
-        for outcome in outcomes {
-            match outcome {
-                Ok(_) => produced.acknowledged += 1,
-                Err((source, _)) => {
-                    produced.error.get_or_insert(EventsError::Batch {
-                        topic: topic.clone(),
-                        source,
-                    });
+        // librdkafka times out every enqueued record itself (message.timeout.ms), so
+        // each one is settled; a record refused before it is enqueued is settled here.
+        let enqueue_by = tokio::time::Instant::now() + self.timeout;
+        for (key, payload) in records {
+            let mut record = BaseRecord::with_opaque_to(topic, pending.clone())
+                .key(key)
+                .payload(*payload);
+            loop {
+                match producer.send(record) {
+                    Ok(()) => break,
+                    Err((KafkaError::MessageProduction(RDKafkaErrorCode::QueueFull), back))
+                        if tokio::time::Instant::now() < enqueue_by =>
+                    {
+                        // The local queue is full: wait for the broker to take some.
+                        record = back;
+                        tokio::time::sleep(Duration::from_millis(2)).await;
+                    }
+                    Err((source, _)) => {
+                        pending.settle(Some(&source));
+                        break;
+                    }
                 }
             }
         }
-        produced
+        pending.done.notified().await;
+        let error = pending
+            .error
+            .lock()
+            .unwrap_or_else(|p| p.into_inner())
+            .take()
+            .map(|source| EventsError::Batch {
+                topic: topic.clone(),
+                source,
+            });
+        Produced {
+            acknowledged: pending.acknowledged.load(Ordering::Relaxed),
+            error,
+        }
     }
 }
 

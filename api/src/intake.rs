@@ -7,7 +7,9 @@
 //! however often it is sent (its `event_id` decides), and an invalid one is answered
 //! here, by its position, instead of becoming a dead letter.
 
-use std::collections::HashSet;
+use std::collections::{HashMap, HashSet};
+use std::sync::Mutex;
+use std::time::{Duration, Instant};
 
 use axum::Json;
 use axum::body::Bytes;
@@ -51,6 +53,53 @@ pub struct RefusedEvent {
     pub reason: String,
     /// What was wrong, naming the field.
     pub detail: String,
+}
+
+/// How long a campaign found live is taken as live without asking the database again.
+const KNOWN_FOR: Duration = Duration::from_secs(60);
+
+/// Most campaigns remembered; past it the memory starts afresh.
+const KNOWN_MOST: usize = 100_000;
+
+/// Campaigns each organization's requests named that the database found live, with
+/// when: a busy producer names the same few campaigns in every request, so the
+/// database is asked only about the others. The check is a courtesy (the ingest
+/// dead-letters a record of an unknown campaign whatever happens here), so a campaign
+/// deleted in the last minute may still be accepted, and shows up as a dead letter.
+#[derive(Debug, Default)]
+pub(crate) struct KnownCampaigns {
+    seen: Mutex<HashMap<(i64, i64), Instant>>,
+}
+
+impl KnownCampaigns {
+    /// `campaigns` split into those known live and those to ask the database about.
+    fn split(&self, organization: i64, campaigns: HashSet<i64>) -> (HashSet<i64>, Vec<i64>) {
+        let seen = self.seen.lock().unwrap_or_else(|p| p.into_inner());
+        let now = Instant::now();
+        let mut known = HashSet::new();
+        let mut ask = Vec::new();
+        for campaign in campaigns {
+            match seen.get(&(organization, campaign)) {
+                Some(at) if now.duration_since(*at) < KNOWN_FOR => {
+                    known.insert(campaign);
+                }
+                _ => ask.push(campaign),
+            }
+        }
+        (known, ask)
+    }
+
+    /// Remembers `campaigns` of `organization` as found live now.
+    fn remember(&self, organization: i64, campaigns: impl IntoIterator<Item = i64>) {
+        let mut seen = self.seen.lock().unwrap_or_else(|p| p.into_inner());
+        if seen.len() >= KNOWN_MOST {
+            seen.clear();
+        }
+        let now = Instant::now();
+        for campaign in campaigns {
+            seen.insert((organization, campaign), now);
+        }
+    }
 }
 
 /// This module's routes.
@@ -144,26 +193,24 @@ async fn send_events(
     // Campaigns of the organization, checked as the ingest's catalog would; a record of
     // an unknown one would only become a dead letter downstream.
     let mut auth = auth;
-    let campaigns: Vec<i64> = valid
-        .iter()
-        .map(|(_, _, e)| e.campaign_id.0)
-        .collect::<HashSet<_>>()
-        .into_iter()
-        .collect();
-    let known: HashSet<i64> = if campaigns.is_empty() {
-        HashSet::new()
-    } else {
+    let named: HashSet<i64> = valid.iter().map(|(_, _, e)| e.campaign_id.0).collect();
+    let (mut known, ask) = state.known_campaigns().split(organization.0, named);
+    if !ask.is_empty() {
         let tx = auth.begin().await?;
         let rows = tx
             .query(
                 "SELECT id FROM campaigns \
                   WHERE organization_id = tally_current_org() AND id = ANY($1) AND deleted_at IS NULL",
-                &[&campaigns],
+                &[&ask],
             )
             .await?;
         tx.commit().await?;
-        rows.iter().map(|r| r.get::<_, i64>(0)).collect()
-    };
+        let live: Vec<i64> = rows.iter().map(|r| r.get::<_, i64>(0)).collect();
+        state
+            .known_campaigns()
+            .remember(organization.0, live.iter().copied());
+        known.extend(live);
+    }
     drop(auth);
     let mut send = Vec::with_capacity(valid.len());
     for (record, bytes, event) in valid {
@@ -230,6 +277,20 @@ fn split(body: &[u8], ndjson: bool) -> Result<Vec<&[u8]>, ApiError> {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn campaigns_found_live_are_not_asked_about_again_per_organization() {
+        let known = KnownCampaigns::default();
+        let (hit, ask) = known.split(1, HashSet::from([4, 5]));
+        assert!(hit.is_empty());
+        assert_eq!(ask.len(), 2);
+        known.remember(1, [4]);
+        let (hit, ask) = known.split(1, HashSet::from([4, 5]));
+        assert_eq!((hit, ask), (HashSet::from([4]), vec![5]));
+        // Another organization's campaign of the same id is its own question.
+        let (hit, ask) = known.split(2, HashSet::from([4]));
+        assert_eq!((hit, ask), (HashSet::new(), vec![4]));
+    }
 
     #[test]
     fn arrays_and_ndjson_split_into_the_records_as_sent() {

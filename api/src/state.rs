@@ -24,6 +24,7 @@ struct Inner {
     event_limits: ingest::Limits,
     erasure_key: Option<gdpr::ErasureKey>,
     store: Option<archiver::ArchiveStore>,
+    known_campaigns: crate::intake::KnownCampaigns,
 }
 
 impl AppState {
@@ -48,6 +49,7 @@ impl AppState {
                 event_limits,
                 erasure_key,
                 store,
+                known_campaigns: Default::default(),
             }),
         }
     }
@@ -80,6 +82,11 @@ impl AppState {
     /// The archive's object store, if configured.
     pub(crate) fn store(&self) -> Option<&archiver::ArchiveStore> {
         self.inner.store.as_ref()
+    }
+
+    /// Campaigns the event intake found live recently.
+    pub(crate) fn known_campaigns(&self) -> &crate::intake::KnownCampaigns {
+        &self.inner.known_campaigns
     }
 
     /// The replica's rate limiter.

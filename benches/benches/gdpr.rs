@@ -75,7 +75,10 @@ async fn main() {
     let events = knob("TALLY_BENCH_GDPR_EVENTS", 10_000_000);
     let archived = knob("TALLY_BENCH_GDPR_ARCHIVED", 24);
     let days = 30;
-    assert!(archived < days, "TALLY_BENCH_GDPR_ARCHIVED must be below {days}");
+    assert!(
+        archived < days,
+        "TALLY_BENCH_GDPR_ARCHIVED must be below {days}"
+    );
     let cluster = Cluster::start(&ClusterOptions::default()).unwrap();
     let mut client = migrated_database(&cluster, "gdpr_bench").await;
     let started = Instant::now();
@@ -126,7 +129,10 @@ async fn main() {
 
     let scan = measure(&cluster, async {
         let hot: i64 = client
-            .query_one("SELECT count(*) FROM events WHERE event_data ? 'email'", &[])
+            .query_one(
+                "SELECT count(*) FROM events WHERE event_data ? 'email'",
+                &[],
+            )
             .await
             .unwrap()
             .get(0);
