@@ -7,17 +7,19 @@
 //! - data: `benches::platform::load`'s tenants and campaigns (organization 1: 1,000
 //!   campaigns, organization 2: 100, interleaved; `TALLY_BENCH_CONTACTS` contacts,
 //!   leads a tenth of them); `TALLY_BENCH_EVENTS` events (default 10,000,000) spread
-//!   evenly over the 1,100 campaigns, each campaign active `TALLY_BENCH_ACTIVE_DAYS` (14)
-//!   days, their starts spread evenly over the last `TALLY_BENCH_DAYS` (365) days up to
-//!   today (so about 40 campaigns are sending on any day, today included); mostly on a
-//!   campaign's first days (42% SENT, 30% OPEN, 12% CLICK, 3%
-//!   BOUNCE, 2% UNSUBSCRIBE, 8% FORM_VIEW, 3% FORM_SUBMIT), none in the future. Loaded in
-//!   SQL, one `INSERT ... SELECT generate_series` per campaign writing the events, ingest's
-//!   live counters (8 shards) and invalidations in one statement (the aggregation
-//!   benchmark's loader: no round trip per row); ingest's unique-contact sketches built
-//!   from each day's events; then `aggregator::aggregate` at now; 1,000 late events on 10
-//!   final days, aggregated again; a year of `job_runs` of the five jobs at their
-//!   schedules (1% failed, a few restatements). `VACUUM ANALYZE`. Not timed.
+//!   evenly over the 1,100 campaigns, each campaign active `TALLY_BENCH_ACTIVE_DAYS`
+//!   (14) days, their starts spread evenly over the last `TALLY_BENCH_DAYS` (365) days
+//!   up to today (so about 40 campaigns are sending on any day, today included); mostly
+//!   on a campaign's first days (42% SENT, 30% OPEN, 12% CLICK, 3% BOUNCE, 2%
+//!   UNSUBSCRIBE, 8% FORM_VIEW, 3% FORM_SUBMIT), none in the future. Loaded in SQL, one
+//!   `INSERT ... SELECT generate_series` per campaign writing the events, ingest's live
+//!   counters (`TALLY_BENCH_SHARDS` shards) and invalidations in one statement (the
+//!   aggregation benchmark's loader: no round trip per row); ingest's unique-contact
+//!   sketches built from each day's events; then `aggregator::aggregate` at now; 1,000
+//!   late events on 10 final days, aggregated again; the counters rewritten in day order
+//!   (`CLUSTER`), the order ingest creates them in; a year of `job_runs` of the five
+//!   jobs at their schedules (1 run in 128 failed, a restatement every 20 days).
+//!   `VACUUM ANALYZE`. Not timed.
 //! - measurement: per query, 10 untimed warm-up runs then `TALLY_BENCH_RUNS` (100) timed
 //!   ones; a `$campaign` query takes the next campaign of its variable's list (those with
 //!   figures in the range) on each run, so no run rereads the previous one's pages.
@@ -31,8 +33,13 @@
 //! Run: `cargo bench -p benches --bench dashboards`
 //! Quick: `TALLY_BENCH_EVENTS=1000000 TALLY_BENCH_RUNS=30 cargo bench -p benches --bench dashboards`
 //! Knobs: `TALLY_BENCH_EVENTS` (10,000,000), `TALLY_BENCH_DAYS` (365),
-//! `TALLY_BENCH_ACTIVE_DAYS` (14), `TALLY_BENCH_CONTACTS` (100,000), `TALLY_BENCH_RUNS`
-//! (100).
+//! `TALLY_BENCH_ACTIVE_DAYS` (14), `TALLY_BENCH_CONTACTS` (100,000),
+//! `TALLY_BENCH_SHARDS` (4: about one per ingest writer, 2 replicas of 2 in compose; the
+//! views read every shard's row of a key, so their cost grows with it),
+//! `TALLY_BENCH_RUNS` (100); `TALLY_BENCH_EXPLAIN=1` prints every query's plan (`EXPLAIN
+//! ANALYZE`, an extra untimed run), not only those of the queries that miss the target;
+//! `TALLY_BENCH_KEEP=1` keeps the cluster after the run, printing its psql command,
+//! until Ctrl-C.
 
 // A benchmark that cannot set up should stop loudly.
 #![allow(clippy::unwrap_used, clippy::expect_used)]
@@ -56,8 +63,6 @@ use grafana::{Dashboard, POSTGRES_UID, TimeRange};
 const DATABASE: &str = "bench_dashboards";
 /// Campaign ids of `benches::platform`: 1 to 1,100, every 11th of organization 2.
 const CAMPAIGNS: i64 = 1_100;
-/// Ingest shards the live counters are kept under.
-const SHARDS: i32 = 8;
 /// The login Grafana would use.
 const LOGIN: &str = "bench_grafana";
 
@@ -148,6 +153,13 @@ SELECT 'aggregate', d + interval '10 hours', d + interval '10 hours 2 minutes', 
        jsonb_build_object('restate', (d - interval '3 days')::date)
 FROM generate_series($1::timestamptz - interval '360 days', $1::timestamptz, interval '20 days') d";
 
+/// Ingest shards the live counters are kept under (a key has a row per shard that
+/// counted it). About as many as the writers (docs/decisions.md): 4 in the compose
+/// deployment, 2 ingest replicas of 2 writers.
+fn shards() -> i32 {
+    knob("TALLY_BENCH_SHARDS", 4).clamp(1, 1024) as i32
+}
+
 fn ms(d: Duration) -> f64 {
     d.as_secs_f64() * 1e3
 }
@@ -199,7 +211,7 @@ async fn load(client: &mut Client, now: DateTime<Utc>) -> i64 {
                     &(active as f64),
                     &now,
                     &contact_ids,
-                    &SHARDS,
+                    &shards(),
                 ],
             )
             .await
@@ -252,6 +264,12 @@ async fn load(client: &mut Client, now: DateTime<Utc>) -> i64 {
             .unwrap();
     }
     aggregate(client, now + TimeDelta::minutes(1), Finality::default())
+        .await
+        .unwrap();
+    // Ingest creates a day's counter rows on that day, so the table is in day order; the
+    // loader wrote it campaign by campaign.
+    client
+        .batch_execute("CLUSTER event_counters USING event_counters_day_idx")
         .await
         .unwrap();
     client.execute(JOB_RUNS, &[&now]).await.unwrap();
@@ -321,6 +339,8 @@ fn default_range(dashboard: &Dashboard, now: DateTime<Utc>) -> TimeRange {
 /// One query's figures.
 struct Figures {
     place: String,
+    /// The query as its first timed run sent it.
+    sql: String,
     p50: Duration,
     p95: Duration,
     max: Duration,
@@ -417,6 +437,7 @@ async fn main() {
             let (owner_times, _) = runs(&owner, &query.place, 3, owner_runs, &expand).await;
             figures.push(Figures {
                 place: query.place.clone(),
+                sql: expand(10),
                 p50: percentile(&times, 50),
                 p95: percentile(&times, 95),
                 max: *times.last().unwrap(),
@@ -438,13 +459,14 @@ async fn main() {
     println!();
     println!(
         "{stored} events over {} days, {CAMPAIGNS} campaigns (organization {}: 1,000), each active {} days; \
-         {} event_aggregations rows, {} event_counters rows ({SHARDS} shards), {} late keys, \
+         {} event_aggregations rows, {} event_counters rows ({} shards), {} late keys, \
          {} unique-contact rows, {} job runs; database {}; {}; {} cores",
         knob("TALLY_BENCH_DAYS", 365),
         platform::ORG,
         knob("TALLY_BENCH_ACTIVE_DAYS", 14),
         sizes.get::<_, i64>(0),
         sizes.get::<_, i64>(1),
+        shards(),
         sizes.get::<_, i64>(2),
         sizes.get::<_, i64>(3),
         sizes.get::<_, i64>(4),
@@ -484,6 +506,26 @@ async fn main() {
         );
     }
     println!("{} queries, {} with p95 >= 50 ms", figures.len(), missed);
+
+    // The plans of the missed queries (of all with TALLY_BENCH_EXPLAIN=1), from one more,
+    // untimed run as the role.
+    let explain_all = knob("TALLY_BENCH_EXPLAIN", 0) == 1;
+    for f in &figures {
+        if !(explain_all || f.p95 >= Duration::from_millis(50)) {
+            continue;
+        }
+        println!("plan of {} (EXPLAIN ANALYZE, BUFFERS):", f.place);
+        for line in values(&grafana, &format!("EXPLAIN (ANALYZE, BUFFERS) {}", f.sql)).await {
+            println!("    {line}");
+        }
+    }
+    if knob("TALLY_BENCH_KEEP", 0) == 1 {
+        println!(
+            "kept for a look until Ctrl-C: {} (or as {LOGIN}: add -U {LOGIN})",
+            cluster.psql_command(DATABASE)
+        );
+        tokio::signal::ctrl_c().await.unwrap();
+    }
     drop(grafana);
     drop(owner);
     tokio::task::spawn_blocking(move || cluster.stop())
