@@ -208,6 +208,26 @@ impl TestDb {
         db
     }
 
+    /// A login role made for this test, a member of `member_of` (e.g. the dashboards'
+    /// role, as an operator makes Grafana's login); dropped with the returned value,
+    /// also when the test fails, since roles belong to the cluster and outlive the
+    /// test's database.
+    pub async fn login_in(&self, member_of: &str) -> TestLogin {
+        let name = format!("{}_login", self.name);
+        self.connect()
+            .await
+            .batch_execute(&format!(
+                "CREATE ROLE {name} LOGIN PASSWORD '{LOGIN_PASSWORD}' IN ROLE {member_of}"
+            ))
+            .await
+            .unwrap_or_else(|e| panic!("{}", pg(&format!("creating login role {name}"), &e)));
+        TestLogin {
+            name,
+            config: self.config.clone(),
+            admin: self.admin.clone(),
+        }
+    }
+
     /// The database's name.
     pub fn name(&self) -> &str {
         &self.name
@@ -290,24 +310,63 @@ impl TestDb {
 
 impl Drop for TestDb {
     fn drop(&mut self) {
-        let admin = self.admin.clone();
         let sql = format!("DROP DATABASE IF EXISTS {} WITH (FORCE)", self.name);
-        // Drop runs inside the test's runtime, which cannot be blocked on: use a thread.
-        let dropped = std::thread::spawn(move || {
-            let runtime = tokio::runtime::Builder::new_current_thread()
-                .enable_all()
-                .build()
-                .map_err(|e| e.to_string())?;
-            runtime.block_on(async {
-                let client = connect(&admin).await?;
-                client.batch_execute(&sql).await.map_err(|e| pg(&sql, &e))
-            })
-        })
-        .join();
-        if let Ok(Err(e)) = dropped {
+        if let Err(e) = run_admin(&self.admin, sql) {
             eprintln!("testkit: could not drop test database {}: {e}", self.name);
         }
     }
+}
+
+/// The password of every [`TestLogin`].
+const LOGIN_PASSWORD: &str = "test-login";
+
+/// A login role made by [`TestDb::login_in`]; dropped with it.
+#[derive(Debug)]
+pub struct TestLogin {
+    name: String,
+    config: Config,
+    admin: Config,
+}
+
+impl TestLogin {
+    /// The role's name.
+    pub fn name(&self) -> &str {
+        &self.name
+    }
+
+    /// A new connection to the test's database as this role.
+    pub async fn connect(&self) -> Client {
+        let mut config = self.config.clone();
+        config.user(&self.name).password(LOGIN_PASSWORD);
+        connect(&config).await.unwrap_or_else(|e| panic!("{e}"))
+    }
+}
+
+impl Drop for TestLogin {
+    fn drop(&mut self) {
+        let sql = format!("DROP ROLE IF EXISTS {}", self.name);
+        if let Err(e) = run_admin(&self.admin, sql) {
+            eprintln!("testkit: could not drop login role {}: {e}", self.name);
+        }
+    }
+}
+
+/// Runs `sql` as the administrator from a destructor, which runs inside the test's
+/// runtime and cannot block on it: on a thread with a runtime of its own.
+fn run_admin(admin: &Config, sql: String) -> Result<(), String> {
+    let admin = admin.clone();
+    std::thread::spawn(move || {
+        let runtime = tokio::runtime::Builder::new_current_thread()
+            .enable_all()
+            .build()
+            .map_err(|e| e.to_string())?;
+        runtime.block_on(async {
+            let client = connect(&admin).await?;
+            client.batch_execute(&sql).await.map_err(|e| pg(&sql, &e))
+        })
+    })
+    .join()
+    .map_err(|_| "the dropping thread panicked".to_owned())?
 }
 
 /// A backup file taken by [`TestDb::backup`]; removed when dropped.

@@ -6,9 +6,9 @@
 #![allow(clippy::unwrap_used)]
 
 use schema::{APP_ROLE, Migrator};
-use testkit::TestDb;
+use testkit::{TestDb, TestLogin};
+use tokio_postgres::Client;
 use tokio_postgres::error::SqlState;
-use tokio_postgres::{Client, Config, NoTls};
 
 /// The role migration 0022 creates.
 const DASHBOARD_ROLE: &str = "tally_dashboards";
@@ -53,62 +53,13 @@ const READABLE: [&str; 11] = [
     "organizations",
 ];
 
-/// A login role in `tally_dashboards`, as an operator makes Grafana's; dropped with it
-/// (also when the test fails, since roles outlive the test's database).
-struct Grafana {
-    name: String,
-    admin: Config,
-}
-
-impl Grafana {
-    async fn create(db: &TestDb) -> Grafana {
-        let name = format!("{}_grafana", db.name());
-        db.connect()
-            .await
-            .batch_execute(&format!(
-                "CREATE ROLE {name} LOGIN PASSWORD 'dashboards' IN ROLE {DASHBOARD_ROLE}"
-            ))
-            .await
-            .unwrap();
-        Grafana {
-            name,
-            admin: db.config().clone(),
-        }
-    }
-
-    async fn connect(&self, db: &TestDb) -> Client {
-        db.connect_as(&self.name, "dashboards").await
-    }
-}
-
-impl Drop for Grafana {
-    fn drop(&mut self) {
-        let admin = self.admin.clone();
-        let sql = format!("DROP ROLE IF EXISTS {}", self.name);
-        // Drop runs inside the test's runtime, which cannot be blocked on: use a thread.
-        let dropped = std::thread::spawn(move || {
-            let runtime = tokio::runtime::Builder::new_current_thread()
-                .enable_all()
-                .build()
-                .map_err(|e| e.to_string())?;
-            runtime.block_on(async {
-                let (client, connection) = admin.connect(NoTls).await.map_err(|e| e.to_string())?;
-                tokio::spawn(connection);
-                client.batch_execute(&sql).await.map_err(|e| e.to_string())
-            })
-        })
-        .join();
-        if let Ok(Err(e)) = dropped {
-            eprintln!("could not drop role {}: {e}", self.name);
-        }
-    }
-}
-
-async fn seeded() -> (TestDb, Grafana, Client) {
+/// A seeded database, a login in `tally_dashboards` as an operator makes Grafana's, and
+/// a connection as it.
+async fn seeded() -> (TestDb, TestLogin, Client) {
     let db = TestDb::migrated().await;
     db.connect().await.batch_execute(SEED).await.unwrap();
-    let grafana = Grafana::create(&db).await;
-    let client = grafana.connect(&db).await;
+    let grafana = db.login_in(DASHBOARD_ROLE).await;
+    let client = grafana.connect().await;
     (db, grafana, client)
 }
 
@@ -204,7 +155,7 @@ async fn the_role_can_select_from_exactly_the_dashboard_relations() {
               WHERE n.nspname = 'public' AND c.relkind IN ('r', 'p', 'v', 'm', 'f')
                 AND has_any_column_privilege('{}', c.oid, 'SELECT')
               ORDER BY 1",
-            grafana.name
+            grafana.name()
         ),
     )
     .await;
@@ -219,7 +170,7 @@ async fn the_role_can_select_from_exactly_the_dashboard_relations() {
                      SELECT c.oid, c.relname FROM pg_class c JOIN pg_namespace n ON n.oid = c.relnamespace
                       WHERE n.nspname = 'public' AND c.relkind = 'S' OFFSET 0) s
                   WHERE has_sequence_privilege('{}', s.oid, 'USAGE, SELECT, UPDATE')",
-                grafana.name
+                grafana.name()
             )
         )
         .await,
@@ -300,7 +251,7 @@ async fn the_role_cannot_write_anything() {
                   WHERE n.nspname = 'public' AND c.relkind IN ('r', 'p', 'v', 'm', 'f')
                     AND (has_table_privilege('{r}', c.oid, 'INSERT, UPDATE, DELETE, TRUNCATE, REFERENCES, TRIGGER')
                          OR has_any_column_privilege('{r}', c.oid, 'INSERT, UPDATE, REFERENCES'))",
-                r = grafana.name
+                r = grafana.name()
             )
         )
         .await,
@@ -315,7 +266,7 @@ async fn the_role_cannot_write_anything() {
                 "SELECT p.proname::text FROM pg_proc p JOIN pg_namespace n ON n.oid = p.pronamespace
                   WHERE n.nspname = 'public' AND p.prosecdef AND p.provolatile = 'v'
                     AND has_function_privilege('{}', p.oid, 'EXECUTE')",
-                grafana.name
+                grafana.name()
             )
         )
         .await,

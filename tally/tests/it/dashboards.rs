@@ -18,7 +18,7 @@ use simulate::{
     produce, seed_database,
 };
 use testkit::TestDb;
-use tokio_postgres::{Client, Config, NoTls, SimpleQueryMessage};
+use tokio_postgres::{Client, SimpleQueryMessage};
 use uuid::Uuid;
 
 use grafana::{Dashboard, POSTGRES_UID, PROMETHEUS_UID, TimeRange};
@@ -158,53 +158,6 @@ async fn seeded() -> TestDb {
     db
 }
 
-/// A login role in `tally_dashboards`, as an operator makes Grafana's; dropped with it
-/// (also when the test fails, since roles outlive the test's database).
-struct Grafana {
-    name: String,
-    admin: Config,
-}
-
-impl Grafana {
-    async fn create(db: &TestDb) -> Grafana {
-        let name = format!("{}_grafana", db.name());
-        db.connect()
-            .await
-            .batch_execute(&format!(
-                "CREATE ROLE {name} LOGIN PASSWORD 'dashboards' IN ROLE {DASHBOARD_ROLE}"
-            ))
-            .await
-            .unwrap();
-        Grafana {
-            name,
-            admin: db.config().clone(),
-        }
-    }
-}
-
-impl Drop for Grafana {
-    fn drop(&mut self) {
-        let admin = self.admin.clone();
-        let sql = format!("DROP ROLE IF EXISTS {}", self.name);
-        // Drop runs inside the test's runtime, which cannot be blocked on: use a thread.
-        let dropped = std::thread::spawn(move || {
-            let runtime = tokio::runtime::Builder::new_current_thread()
-                .enable_all()
-                .build()
-                .map_err(|e| e.to_string())?;
-            runtime.block_on(async {
-                let (client, connection) = admin.connect(NoTls).await.map_err(|e| e.to_string())?;
-                tokio::spawn(connection);
-                client.batch_execute(&sql).await.map_err(|e| e.to_string())
-            })
-        })
-        .join();
-        if let Ok(Err(e)) = dropped {
-            eprintln!("could not drop role {}: {e}", self.name);
-        }
-    }
-}
-
 /// The rows of `sql`, as text (the simple query protocol, with no parameters, as
 /// Grafana's queries have none).
 async fn rows(client: &Client, sql: &str) -> Result<Vec<BTreeMap<String, Option<String>>>, String> {
@@ -314,8 +267,8 @@ async fn check_dashboard(client: &Client, dashboard: &Dashboard, range: &TimeRan
 #[tokio::test(flavor = "multi_thread", worker_threads = 4)]
 async fn every_dashboard_query_runs_as_the_dashboard_role_and_returns_rows() {
     let db = seeded().await;
-    let role = Grafana::create(&db).await;
-    let client = db.connect_as(&role.name, "dashboards").await;
+    let role = db.login_in(DASHBOARD_ROLE).await;
+    let client = role.connect().await;
     // Grafana's default range of most dashboards, to the millisecond as it sends it.
     let range = TimeRange::last_days(Utc::now().trunc_subsecs(3), 30);
 
