@@ -93,3 +93,50 @@ pub fn cluster_ticks(cluster: &Cluster) -> Option<u64> {
     }
     Some(ticks)
 }
+
+/// The whole machine's CPU clock ticks since boot from /proc/stat, as (busy, idle):
+/// idle counts iowait too, busy everything else but guest time (already in user).
+/// None where /proc cannot tell.
+pub fn machine_ticks() -> Option<(u64, u64)> {
+    let stat = std::fs::read_to_string("/proc/stat").ok()?;
+    let fields: Vec<u64> = stat
+        .lines()
+        .next()?
+        .split_whitespace()
+        .skip(1)
+        .filter_map(|v| v.parse().ok())
+        .collect();
+    // user nice system idle iowait irq softirq steal (guest and guest_nice follow, and
+    // are already counted in user and nice).
+    let idle = fields.get(3)? + fields.get(4)?;
+    let busy = fields.iter().take(8).sum::<u64>() - idle;
+    Some((busy, idle))
+}
+
+/// The share of the machine's CPU time that was idle between two [`machine_ticks`]
+/// readings, in [0, 1]; None if the clock did not move or a reading is missing.
+pub fn idle_share(before: Option<(u64, u64)>, after: Option<(u64, u64)>) -> Option<f64> {
+    let ((busy0, idle0), (busy1, idle1)) = (before?, after?);
+    let idle = idle1.checked_sub(idle0)?;
+    let total = busy1.checked_sub(busy0)? + idle;
+    (total > 0).then(|| idle as f64 / total as f64)
+}
+
+/// CPU clock ticks of this process's threads named `name` (a librdkafka mock broker's
+/// thread is `rdk:mock`), so that a process hosting several roles can be split by role.
+/// None where /proc cannot tell.
+pub fn thread_ticks(name: &str) -> Option<u64> {
+    let mut ticks = 0;
+    for entry in std::fs::read_dir("/proc/self/task").ok()?.flatten() {
+        let Some(tid) = entry.file_name().to_str().map(str::to_owned) else {
+            continue;
+        };
+        // A thread may end between the listing and the read: skip it.
+        if let Some((comm, f)) = stat(&format!("self/task/{tid}"))
+            && comm == name
+        {
+            ticks += sum_fields(&f, &[11, 12]).unwrap_or(0);
+        }
+    }
+    Some(ticks)
+}
