@@ -24,9 +24,10 @@
 //!
 //! Other knobs: `TALLY_BENCH_EVENTS` (records per shape, retries included; 5,000,000),
 //! `TALLY_BENCH_WRITERS` (2), `TALLY_BENCH_COMPRESSION` (the producer's, lz4),
-//! `TALLY_BENCH_HELD` (records per partition the mock broker holds ahead of the
-//! ingest's committed offsets: 40,000 lz4, 6,000 uncompressed), `TALLY_BENCH_LOG` (the
-//! ingest's log filter). The mock broker keeps ~5 MB per partition: a backlog larger
+//! `TALLY_BENCH_PK=time_first` (the events' primary key as `(occurred_at, event_id)`
+//! instead of `(event_id, occurred_at)`), `TALLY_BENCH_HELD` (records per partition the mock
+//! broker holds ahead of the ingest's committed offsets: 40,000 lz4, 6,000
+//! uncompressed), `TALLY_BENCH_LOG` (the ingest's log filter). The mock broker keeps ~5 MB per partition: a backlog larger
 //! than it holds is produced as far as it fits before the clock starts (checked to be
 //! all retained) and the rest while the ingest drains, held to the same window.
 //!
@@ -181,6 +182,17 @@ async fn main() {
         .await
         .unwrap();
     simulate::seed_database(&template, &run.plan).await.unwrap();
+    if std::env::var("TALLY_BENCH_PK").as_deref() == Ok("time_first") {
+        // The primary key with the time first, to measure what the order of its
+        // columns costs (docs/performance.md, "Primary key order").
+        template
+            .batch_execute(
+                "ALTER TABLE events DROP CONSTRAINT events_pkey;
+                 ALTER TABLE events ADD CONSTRAINT events_pkey PRIMARY KEY (occurred_at, event_id);",
+            )
+            .await
+            .unwrap();
+    }
     drop(template);
 
     let mut all = Vec::new();
