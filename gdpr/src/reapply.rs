@@ -82,7 +82,7 @@ pub async fn reapply(
         )
         .await?;
         if kind == SubjectKind::Contact {
-            save_subject(client, key, entry, filed.id, address.as_deref()).await?;
+            save_subject(client, entry, filed.id, address.as_deref()).await?;
         }
         tracing::info!(
             organization = org,
@@ -195,11 +195,11 @@ async fn unmarked_contacts(client: &Client, entry: &LoggedErasure) -> Result<Vec
 }
 
 /// Records the new request's subject before it runs: the contacts of the address here
-/// and every logged contact (rows the backup predates included), under the logged hash,
-/// so that the erasure lists them all for ingest.
+/// and every logged contact (rows the backup predates included), under the logged hash
+/// (the address, when found, was found by it), so that the erasure lists them all for
+/// ingest.
 async fn save_subject(
     client: &Client,
-    key: &ErasureKey,
     entry: &LoggedErasure,
     request: i64,
     address: Option<&str>,
@@ -220,10 +220,6 @@ async fn save_subject(
         .collect();
     ids.extend(entry.contact_ids.iter().copied());
     let ids: Vec<i64> = ids.into_iter().collect();
-    let hash = match address {
-        Some(a) => key.hash(org, a),
-        None => entry.email_hash.clone(),
-    };
     subject::save(
         client,
         org,
@@ -231,7 +227,7 @@ async fn save_subject(
         SubjectKind::Contact,
         &ids,
         None,
-        &hash,
+        &entry.email_hash,
     )
     .await
     .map_err(GdprError::db(what()))?;
