@@ -1,11 +1,13 @@
 //! Who is calling and what they may do: `Authorization: Bearer <key>` is hashed
 //! (SHA-256) and looked up with `tally_authenticate` (a live key of a live
-//! organization), then the route's permission is checked against the key's role, all
-//! before the request's body is read. The extractor hands the handler the pooled
+//! organization), or found among the keys this replica authenticated lately
+//! ([`crate::key_cache`]), then the route's permission is checked against the key's
+//! role, all before the request's body is read. The extractor hands the handler the pooled
 //! connection it authenticated on, and the handler opens its tenant transaction there
 //! with the key as the audit actor (`api_key:<id>`).
 
 use std::marker::PhantomData;
+use std::sync::Arc;
 
 use axum::extract::FromRequestParts;
 use axum::http::Method;
@@ -17,6 +19,7 @@ use sha2::{Digest as _, Sha256};
 use tokio_postgres::Transaction;
 
 use crate::error::ApiError;
+use crate::key_cache::KeyCache;
 use crate::state::AppState;
 use crate::throttle::{Action, Spender};
 
@@ -166,8 +169,9 @@ impl Caller {
 /// A request whose key authenticated and whose role holds `P`, with the pooled
 /// connection it was checked on.
 pub struct Authorized<P: Need> {
-    caller: Caller,
+    caller: Arc<Caller>,
     client: PooledClient,
+    key_cache: Arc<KeyCache>,
     need: PhantomData<P>,
 }
 
@@ -186,6 +190,13 @@ impl<P: Need> Authorized<P> {
         &self.caller
     }
 
+    /// Forgets the keys this replica kept, after this request committed a change of
+    /// what keys may do: the other replicas hear of it from the database, and this
+    /// one's next request must not race that notification.
+    pub fn keys_changed(&self) {
+        self.key_cache.forget_all();
+    }
+
     /// The connection the key was checked on, for work that opens its own tenant
     /// transaction (a contact import).
     pub fn into_client(self) -> PooledClient {
@@ -197,13 +208,28 @@ impl<P: Need> FromRequestParts<AppState> for Authorized<P> {
     type Rejection = ApiError;
 
     async fn from_request_parts(parts: &mut Parts, state: &AppState) -> Result<Self, ApiError> {
-        let key = bearer(parts)?;
-        let client = state.pool().get().await?;
-        let caller = authenticate(&client, key).await?;
+        let hash = key_hash(bearer(parts)?);
+        let cache = state.key_cache();
+        let kept = cache.get(&hash);
+        state.metrics().key_lookup(kept.is_some());
+        let (caller, client) = match kept {
+            Some(caller) => (caller, None),
+            None => {
+                let ticket = cache.ticket();
+                let client = state.pool().get().await?;
+                let caller = Arc::new(authenticate(&client, &hash).await?);
+                cache.keep(ticket, hash, Arc::clone(&caller));
+                (caller, Some(client))
+            }
+        };
         tracing::Span::current().record("api_key", caller.key_id);
         if !caller.may(P::PERMISSION) {
             return Err(ApiError::Forbidden(P::PERMISSION));
         }
+        let client = match client {
+            Some(client) => client,
+            None => state.pool().get().await?,
+        };
         // Reads are not limited; a write is refused before its body is read.
         if !(parts.method == Method::GET || parts.method == Method::HEAD) {
             let action = match P::PERMISSION {
@@ -224,6 +250,7 @@ impl<P: Need> FromRequestParts<AppState> for Authorized<P> {
         Ok(Authorized {
             caller,
             client,
+            key_cache: Arc::clone(cache),
             need: PhantomData,
         })
     }
@@ -250,9 +277,9 @@ fn bearer(parts: &Parts) -> Result<&str, ApiError> {
     }
 }
 
-/// The caller a presented key stands for; unknown and revoked keys are one answer.
-async fn authenticate(client: &PooledClient, key: &str) -> Result<Caller, ApiError> {
-    let hash = key_hash(key);
+/// The caller a presented key (by its hash) stands for; unknown and revoked keys are
+/// one answer.
+async fn authenticate(client: &PooledClient, hash: &[u8; 32]) -> Result<Caller, ApiError> {
     let caller = api_keys::authenticate()
         .bind(client, &hash.as_slice())
         .opt()

@@ -45,6 +45,7 @@ mod error;
 mod events;
 mod extract;
 mod intake;
+mod key_cache;
 mod keys;
 mod landing;
 mod metrics;

@@ -33,6 +33,11 @@ struct RouteLabels {
 }
 
 #[derive(Debug, Clone, Hash, PartialEq, Eq, EncodeLabelSet)]
+struct LookupLabels {
+    source: &'static str,
+}
+
+#[derive(Debug, Clone, Hash, PartialEq, Eq, EncodeLabelSet)]
 struct EventLabels {
     event_type: String,
 }
@@ -51,6 +56,8 @@ pub struct Metrics {
     events_unsent: Family<EventLabels, Counter>,
     intake_accepted: Counter,
     intake_refused: Counter,
+    key_lookups: Family<LookupLabels, Counter>,
+    key_changes_listening: Gauge,
 }
 
 impl Default for Metrics {
@@ -109,8 +116,22 @@ impl Metrics {
             "Records of POST /v1/events refused (answered by position, never produced)",
             intake_refused.clone(),
         );
+        let key_lookups = Family::<LookupLabels, Counter>::default();
+        registry.register(
+            "key_lookups",
+            "API keys presented, by where they were found: memory (authenticated lately on this replica) or database",
+            key_lookups.clone(),
+        );
+        let key_changes_listening = Gauge::default();
+        registry.register(
+            "key_changes_listening",
+            "1 while this replica hears of API key changes (and so keeps authenticated keys in memory), 0 otherwise",
+            key_changes_listening.clone(),
+        );
         Metrics {
             registry,
+            key_lookups,
+            key_changes_listening,
             intake_accepted,
             intake_refused,
             requests,
@@ -143,6 +164,19 @@ impl Metrics {
     pub(crate) fn intake(&self, accepted: usize, refused: usize) {
         self.intake_accepted.inc_by(accepted as u64);
         self.intake_refused.inc_by(refused as u64);
+    }
+
+    /// Counts a presented key, found in memory or looked up in the database.
+    pub(crate) fn key_lookup(&self, in_memory: bool) {
+        let source = if in_memory { "memory" } else { "database" };
+        self.key_lookups
+            .get_or_create(&LookupLabels { source })
+            .inc();
+    }
+
+    /// The gauge of whether key changes are heard, set by the key cache.
+    pub(crate) fn key_changes_listening(&self) -> Gauge {
+        self.key_changes_listening.clone()
     }
 
     /// Every metric in the Prometheus text format 0.0.4, the Content-Type `/metrics`

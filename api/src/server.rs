@@ -57,6 +57,7 @@ pub struct Server {
     listener: TcpListener,
     local_addr: SocketAddr,
     state: AppState,
+    database: tokio_postgres::Config,
 }
 
 /// Builds the pool, checks the schema and binds `config.addr`.
@@ -86,6 +87,7 @@ pub async fn bind(config: ServeConfig) -> Result<Server, ServeError> {
             config.erasure_key,
             config.store,
         ),
+        database: config.database,
     })
 }
 
@@ -111,7 +113,11 @@ impl Server {
     ) -> Result<(), ServeError> {
         tracing::info!(addr = %self.local_addr, "serving the API");
         let pool = self.state.pool().clone();
-        axum::serve(
+        let key_changes = tokio::spawn(crate::key_cache::listen(
+            self.state.key_cache().clone(),
+            self.database,
+        ));
+        let served = axum::serve(
             self.listener,
             // Landing pages limit submissions by the visitor's address.
             router(self.state).into_make_service_with_connect_info::<SocketAddr>(),
@@ -120,7 +126,9 @@ impl Server {
             shutdown.await;
             tracing::info!("shutting down: finishing the requests in flight");
         })
-        .await?;
+        .await;
+        key_changes.abort();
+        served?;
         pool.close();
         tracing::info!("stopped");
         Ok(())

@@ -25,6 +25,7 @@ struct Inner {
     erasure_key: Option<gdpr::ErasureKey>,
     store: Option<archiver::ArchiveStore>,
     known_campaigns: crate::intake::KnownCampaigns,
+    key_cache: Arc<crate::key_cache::KeyCache>,
 }
 
 impl AppState {
@@ -39,10 +40,14 @@ impl AppState {
         erasure_key: Option<gdpr::ErasureKey>,
         store: Option<archiver::ArchiveStore>,
     ) -> AppState {
+        let metrics = Metrics::new();
+        let key_cache = Arc::new(crate::key_cache::KeyCache::new(
+            metrics.key_changes_listening(),
+        ));
         AppState {
             inner: Arc::new(Inner {
                 pool,
-                metrics: Metrics::new(),
+                metrics,
                 limits,
                 throttle: Throttle::new(rate_limits),
                 events,
@@ -50,6 +55,7 @@ impl AppState {
                 erasure_key,
                 store,
                 known_campaigns: Default::default(),
+                key_cache,
             }),
         }
     }
@@ -87,6 +93,11 @@ impl AppState {
     /// Campaigns the event intake found live recently.
     pub(crate) fn known_campaigns(&self) -> &crate::intake::KnownCampaigns {
         &self.inner.known_campaigns
+    }
+
+    /// The keys this replica authenticated lately.
+    pub(crate) fn key_cache(&self) -> &Arc<crate::key_cache::KeyCache> {
+        &self.inner.key_cache
     }
 
     /// The replica's rate limiter.

@@ -1,10 +1,131 @@
 //! API keys: their shape, what is stored, authentication and revocation, the role by
 //! name, and the permission vocabulary against the database's.
 
+use std::time::{Duration, Instant};
+
 use api::{KeyError, RoleRef};
 use reqwest::{Method, StatusCode};
 
-use crate::{App, json, problem};
+use crate::{App, Key, json, problem};
+
+/// How long a change of keys may take to reach a server that kept the key: its
+/// notification, on a machine that may be busy with other tests.
+const NOTIFIED_WITHIN: Duration = Duration::from_secs(5);
+
+/// The status of `GET path` with `key`, asked until it is `want` or
+/// [`NOTIFIED_WITHIN`] has passed.
+async fn soon(app: &App, key: &Key, path: &str, want: StatusCode) -> StatusCode {
+    let started = Instant::now();
+    loop {
+        let status = app
+            .request(Method::GET, path, Some(key))
+            .send()
+            .await
+            .unwrap()
+            .status();
+        if status == want || started.elapsed() > NOTIFIED_WITHIN {
+            return status;
+        }
+        tokio::time::sleep(Duration::from_millis(5)).await;
+    }
+}
+
+/// The value of the sample `series` (name and labels, as written) on `/metrics`.
+async fn sample(app: &App, series: &str) -> f64 {
+    let text = app
+        .request(Method::GET, "/metrics", None)
+        .send()
+        .await
+        .unwrap()
+        .text()
+        .await
+        .unwrap();
+    text.lines()
+        .find_map(|line| line.strip_prefix(series)?.strip_prefix(' '))
+        .map_or(0.0, |value| value.trim().parse().unwrap())
+}
+
+/// Waits until the server hears of key changes (it starts listening as it starts).
+async fn listening(app: &App) {
+    let started = Instant::now();
+    while sample(app, "tally_api_key_changes_listening").await != 1.0 {
+        assert!(
+            started.elapsed() < NOTIFIED_WITHIN,
+            "the server never listened for key changes"
+        );
+        tokio::time::sleep(Duration::from_millis(10)).await;
+    }
+}
+
+#[tokio::test]
+async fn kept_keys_are_forgotten_when_a_key_or_a_role_changes_in_the_database() {
+    let app = App::start().await;
+    let org = app.organization("Acme").await;
+    let key = app.key(org.id, &["list.read", "contact.read"]).await;
+    listening(&app).await;
+    let memory = r#"tally_api_key_lookups_total{source="memory"}"#;
+    let database = r#"tally_api_key_lookups_total{source="database"}"#;
+    for _ in 0..3 {
+        let status = app
+            .request(Method::GET, "/v1/contact-lists", Some(&key))
+            .send()
+            .await
+            .unwrap()
+            .status();
+        assert_eq!(status, StatusCode::OK);
+    }
+    assert_eq!(sample(&app, database).await, 1.0, "looked up once");
+    assert_eq!(sample(&app, memory).await, 2.0, "then found in memory");
+
+    // Another replica, or the operator, takes a permission from the key's role: this
+    // server learns of it from the database alone.
+    let client = app.db.connect().await;
+    let changed = client
+        .execute(
+            "DELETE FROM role_permissions rp USING permissions p, api_keys k \
+              WHERE p.id = rp.permission_id AND p.key = 'contact.read' \
+                AND k.id = $1 AND rp.role_id = k.role_id",
+            &[&key.id],
+        )
+        .await
+        .unwrap();
+    assert_eq!(changed, 1);
+    let started = Instant::now();
+    assert_eq!(
+        soon(&app, &key, "/v1/contacts", StatusCode::FORBIDDEN).await,
+        StatusCode::FORBIDDEN
+    );
+    let took = started.elapsed();
+    assert_eq!(
+        soon(&app, &key, "/v1/contact-lists", StatusCode::OK).await,
+        StatusCode::OK
+    );
+
+    // The organization deleted: its keys stop working.
+    client
+        .execute(
+            "UPDATE organizations SET deleted_at = now() WHERE id = $1",
+            &[&org.id],
+        )
+        .await
+        .unwrap();
+    assert_eq!(
+        soon(&app, &key, "/v1/contact-lists", StatusCode::UNAUTHORIZED).await,
+        StatusCode::UNAUTHORIZED
+    );
+    client
+        .execute(
+            "UPDATE organizations SET deleted_at = NULL WHERE id = $1",
+            &[&org.id],
+        )
+        .await
+        .unwrap();
+    assert_eq!(
+        soon(&app, &key, "/v1/contact-lists", StatusCode::OK).await,
+        StatusCode::OK
+    );
+    eprintln!("a role's change reached the server in {took:?}");
+}
 
 #[tokio::test]
 async fn a_key_is_shown_once_stored_as_a_hash_and_stops_working_when_revoked() {
@@ -49,6 +170,12 @@ async fn a_key_is_shown_once_stored_as_a_hash_and_stops_working_when_revoked() {
 
     let revoked = api::revoke_key(&mut client, org.id, key.id).await.unwrap();
     assert!(revoked.revoked_at.is_some());
+    // The server may have kept the key; the revocation's notification reaches it
+    // within milliseconds, not necessarily before the next request.
+    assert_eq!(
+        soon(&app, &key, "/v1/contact-lists", StatusCode::UNAUTHORIZED).await,
+        StatusCode::UNAUTHORIZED
+    );
     let (status, p) = problem(
         app.request(Method::GET, "/v1/contact-lists", Some(&key))
             .send()

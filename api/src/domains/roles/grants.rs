@@ -148,6 +148,7 @@ pub(super) async fn grant_permission(
         return Err(unknown_key(&path.key));
     }
     tx.commit().await?;
+    auth.keys_changed();
     Ok(Json(permissions))
 }
 
@@ -186,5 +187,6 @@ pub(super) async fn revoke_permission(
     }
     let permissions = granted(&tx, path.id).await?;
     tx.commit().await?;
+    auth.keys_changed();
     Ok(Json(permissions))
 }
