@@ -13,10 +13,10 @@ use axum::extract::FromRequestParts;
 use axum::http::Method;
 use axum::http::header::AUTHORIZATION;
 use axum::http::request::Parts;
+use schema::PooledTransaction as Transaction;
 use schema::domains::api_keys;
 use schema::{Actor, OrganizationId, PooledClient, Tenant};
 use sha2::{Digest as _, Sha256};
-use tokio_postgres::Transaction;
 
 use crate::error::ApiError;
 use crate::key_cache::KeyCache;
@@ -180,7 +180,7 @@ impl<P: Need> Authorized<P> {
     /// role, and the key as the audit actor.
     pub async fn begin(&mut self) -> Result<Transaction<'_>, ApiError> {
         let tenant = Tenant::new(self.caller.organization, Actor::ApiKey(self.caller.key_id));
-        Ok(tenant.begin(&mut self.client).await?)
+        Ok(tenant.begin_pooled(&mut self.client).await?)
     }
 }
 

@@ -95,6 +95,11 @@ pub enum ApiError {
     /// The database could not be reached or gave up (logged).
     #[error("database unavailable: {0}")]
     Unavailable(String),
+    /// A statement prepared on the connection no longer fits the schema (a migration
+    /// changed its result's columns): the replica's prepared statements are dropped
+    /// and the request may be retried at once.
+    #[error("the database's schema changed under a prepared statement: {0}")]
+    StaleStatement(String),
     /// The database cancelled the statement at the request timeout.
     #[error("the request took longer than the server's request timeout")]
     Timeout,
@@ -181,6 +186,10 @@ impl ApiError {
                 ProblemKind::Unavailable,
                 "the database is unavailable; retry later",
             ),
+            ApiError::StaleStatement(_) => Problem::new(
+                ProblemKind::Unavailable,
+                "the database's schema changed during the request; retry it",
+            ),
             ApiError::Timeout => Problem::new(ProblemKind::Timeout, self.to_string()),
             ApiError::TooManyRecords { .. } => {
                 Problem::new(ProblemKind::PayloadTooLarge, self.to_string())
@@ -203,6 +212,14 @@ impl From<tokio_postgres::Error> for ApiError {
             // statement_timeout, which the pool sets to the request timeout.
             Some(code) if code == &tokio_postgres::error::SqlState::QUERY_CANCELED => {
                 ApiError::Timeout
+            }
+            Some(code)
+                if code == &tokio_postgres::error::SqlState::FEATURE_NOT_SUPPORTED
+                    && error.as_db_error().is_some_and(|db| {
+                        db.message().starts_with("cached plan must not change")
+                    }) =>
+            {
+                ApiError::StaleStatement(cause)
             }
             // Connection exceptions (08) and operator intervention (57: shutting down,
             // starting up).
@@ -229,11 +246,19 @@ impl From<deadpool_postgres::PoolError> for ApiError {
     }
 }
 
+/// Marks a response whose request met a prepared statement the schema outgrew; the
+/// metrics middleware, which has the pool, drops every prepared statement.
+#[derive(Debug, Clone, Copy)]
+pub(crate) struct StaleStatements;
+
 impl IntoResponse for ApiError {
     fn into_response(self) -> Response {
         match &self {
             ApiError::Internal(cause) => tracing::error!(%cause, "request failed"),
             ApiError::Unavailable(cause) => tracing::warn!(%cause, "database unavailable"),
+            ApiError::StaleStatement(cause) => {
+                tracing::warn!(%cause, "the schema changed: dropping the prepared statements")
+            }
             ApiError::Conflict { constraint, .. } | ApiError::Unprocessable { constraint, .. } => {
                 tracing::debug!(%constraint, "value refused")
             }
@@ -251,6 +276,12 @@ impl IntoResponse for ApiError {
                     header::RETRY_AFTER,
                     HeaderValue::from(retry_after_seconds(retry_after)),
                 );
+            }
+            ApiError::StaleStatement(_) => {
+                response
+                    .headers_mut()
+                    .insert(header::RETRY_AFTER, HeaderValue::from(0));
+                response.extensions_mut().insert(StaleStatements);
             }
             _ => {}
         }

@@ -200,6 +200,13 @@ pub(crate) async fn track(State(state): State<AppState>, request: Request, next:
     let started = Instant::now();
     let response = next.run(request).await;
     drop(in_flight);
+    if response
+        .extensions()
+        .get::<crate::error::StaleStatements>()
+        .is_some()
+    {
+        state.pool().manager().statement_caches.clear();
+    }
     metrics
         .duration
         .get_or_create(&RouteLabels {

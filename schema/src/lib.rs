@@ -81,4 +81,6 @@ pub use partition::{
 };
 pub use pg_error::describe_pg_error;
 pub use pool::{PoolBuildError, PooledClient, pool};
-pub use tenant::{ACTOR_SETTING, APP_ROLE, Actor, ORGANIZATION_SETTING, Tenant, begin_tenant};
+pub use tenant::{
+    ACTOR_SETTING, APP_ROLE, Actor, ORGANIZATION_SETTING, PooledTransaction, Tenant, begin_tenant,
+};

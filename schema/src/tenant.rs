@@ -1,4 +1,6 @@
-use tokio_postgres::{Client, Transaction};
+use schema_queries::client::GenericClient;
+use tokio_postgres::types::{BorrowToSql, ToSql};
+use tokio_postgres::{Client, Row, RowStream, Statement, ToStatement, Transaction};
 
 use crate::OrganizationId;
 
@@ -57,25 +59,150 @@ impl Tenant {
     /// Opens a transaction as this tenant: the application role (so row-level security
     /// applies whatever role the connection logged in as), this organization, this actor.
     /// All three are transaction-local, so a pooled connection carries none of them over.
+    /// Every statement is planned for its values (`force_custom_plan`): the lists'
+    /// optional filters (`$1 IS NULL OR ...`) fold away, and a status picks its partial
+    /// index, only in a plan made for the values at hand.
     pub async fn begin<'c>(
         &self,
         client: &'c mut Client,
     ) -> Result<Transaction<'c>, tokio_postgres::Error> {
         let tx = client.transaction().await?;
-        // One round trip: the settings go as literals in a simple query rather than as
-        // parameters of a statement that would be prepared first. force_custom_plan: the
-        // lists' optional filters (`$1 IS NULL OR ...`) fold away, and a status picks its
-        // partial index, only in a plan made for the values at hand.
-        tx.batch_execute(&format!(
+        tx.batch_execute(&self.settings("force_custom_plan"))
+            .await?;
+        Ok(tx)
+    }
+
+    /// [`Tenant::begin`] on a pooled connection: the generated queries run in it are
+    /// prepared once per connection (the pool's statement cache) instead of parsed
+    /// and described on every call, one round trip each instead of two.
+    pub async fn begin_pooled<'c>(
+        &self,
+        client: &'c mut deadpool_postgres::ClientWrapper,
+    ) -> Result<PooledTransaction<'c>, tokio_postgres::Error> {
+        let tx = client.transaction().await?;
+        tx.batch_execute(&self.settings("force_custom_plan"))
+            .await?;
+        Ok(PooledTransaction(tx))
+    }
+
+    /// [`Tenant::begin_pooled`] for transactions whose statements have no optional
+    /// filters (inserts, lookups by key): PostgreSQL's default plan caching applies, so a
+    /// prepared statement is planned once for the connection instead of every time.
+    pub async fn begin_pooled_generic<'c>(
+        &self,
+        client: &'c mut deadpool_postgres::ClientWrapper,
+    ) -> Result<PooledTransaction<'c>, tokio_postgres::Error> {
+        let tx = client.transaction().await?;
+        tx.batch_execute(&self.settings("auto")).await?;
+        Ok(PooledTransaction(tx))
+    }
+
+    /// The transaction's settings as one simple query: literals rather than parameters
+    /// of a statement that would be prepared first, so one round trip.
+    fn settings(&self, plan_cache_mode: &str) -> String {
+        format!(
             "SELECT set_config('role', '{APP_ROLE}', true), \
                     set_config('tally.organization_id', '{}', true), \
                     set_config('tally.actor', {}, true), \
-                    set_config('plan_cache_mode', 'force_custom_plan', true)",
+                    set_config('plan_cache_mode', '{plan_cache_mode}', true)",
             self.organization.0,
             quote_literal(&self.actor.to_string()),
-        ))
-        .await?;
-        Ok(tx)
+        )
+    }
+}
+
+/// A tenant transaction on a pooled connection ([`Tenant::begin_pooled`]): the
+/// generated queries bound to it are prepared once per connection, in the pool's
+/// statement cache. (The generated code prepares nothing in a transaction of its own
+/// accord: it would parse, describe and plan every statement on every call, two round
+/// trips each.) Everything else is the underlying transaction's, by `Deref`.
+pub struct PooledTransaction<'c>(deadpool_postgres::Transaction<'c>);
+
+impl<'c> PooledTransaction<'c> {
+    /// Commits the transaction.
+    pub async fn commit(self) -> Result<(), tokio_postgres::Error> {
+        self.0.commit().await
+    }
+
+    /// Rolls the transaction back (dropping it does the same, without waiting).
+    pub async fn rollback(self) -> Result<(), tokio_postgres::Error> {
+        self.0.rollback().await
+    }
+}
+
+impl<'c> std::ops::Deref for PooledTransaction<'c> {
+    type Target = deadpool_postgres::Transaction<'c>;
+
+    fn deref(&self) -> &Self::Target {
+        &self.0
+    }
+}
+
+impl GenericClient for PooledTransaction<'_> {
+    fn stmt_cache() -> bool {
+        true
+    }
+
+    async fn prepare(&self, query: &str) -> Result<Statement, tokio_postgres::Error> {
+        self.0.prepare_cached(query).await
+    }
+
+    async fn execute<T>(
+        &self,
+        query: &T,
+        params: &[&(dyn ToSql + Sync)],
+    ) -> Result<u64, tokio_postgres::Error>
+    where
+        T: ?Sized + ToStatement + Sync + Send,
+    {
+        Transaction::execute(&self.0, query, params).await
+    }
+
+    async fn query_one<T>(
+        &self,
+        statement: &T,
+        params: &[&(dyn ToSql + Sync)],
+    ) -> Result<Row, tokio_postgres::Error>
+    where
+        T: ?Sized + ToStatement + Sync + Send,
+    {
+        Transaction::query_one(&self.0, statement, params).await
+    }
+
+    async fn query_opt<T>(
+        &self,
+        statement: &T,
+        params: &[&(dyn ToSql + Sync)],
+    ) -> Result<Option<Row>, tokio_postgres::Error>
+    where
+        T: ?Sized + ToStatement + Sync + Send,
+    {
+        Transaction::query_opt(&self.0, statement, params).await
+    }
+
+    async fn query<T>(
+        &self,
+        query: &T,
+        params: &[&(dyn ToSql + Sync)],
+    ) -> Result<Vec<Row>, tokio_postgres::Error>
+    where
+        T: ?Sized + ToStatement + Sync + Send,
+    {
+        Transaction::query(&self.0, query, params).await
+    }
+
+    async fn query_raw<T, I>(
+        &self,
+        statement: &T,
+        params: I,
+    ) -> Result<RowStream, tokio_postgres::Error>
+    where
+        T: ?Sized + ToStatement + Sync + Send,
+        I: IntoIterator + Sync + Send,
+        I::IntoIter: ExactSizeIterator,
+        I::Item: BorrowToSql,
+    {
+        Transaction::query_raw(&self.0, statement, params).await
     }
 }
 

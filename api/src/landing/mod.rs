@@ -19,6 +19,7 @@ use axum::http::request::Parts;
 use axum::http::{StatusCode, header};
 use axum::response::{IntoResponse, Response};
 use chrono::Utc;
+use schema::PooledTransaction as Transaction;
 use schema::domains::{campaigns, contacts, form_fields, form_responses, forms, leads};
 use schema::{
     Actor, CampaignId, CampaignStatus, ContactId, Event, EventType, OrganizationId, PgEnum as _,
@@ -26,7 +27,6 @@ use schema::{
 };
 use serde::{Deserialize, Serialize};
 use serde_json::{Map, Value, json};
-use tokio_postgres::Transaction;
 use utoipa::ToSchema;
 use utoipa_axum::router::OpenApiRouter;
 use utoipa_axum::routes;
@@ -217,7 +217,7 @@ async fn get_landing_page(
     Params(view): Params<ViewParams>,
 ) -> Result<Json<LandingPage>, ApiError> {
     let tx = Tenant::new(OrganizationId(visit.organization), ACTOR)
-        .begin(&mut visit.client)
+        .begin_pooled_generic(&mut visit.client)
         .await?;
     let (campaign, form, fields) = page(&tx, visit.organization, &visit.slug).await?;
     let viewer = match view.contact {
@@ -338,8 +338,9 @@ async fn submit(
     user_agent: Option<&str>,
 ) -> Result<(Submitted, i64, chrono::DateTime<Utc>), ApiError> {
     let organization = visit.organization;
+    // Inserts and lookups by key: plans cached on the connection serve every submission.
     let tx = Tenant::new(OrganizationId(organization), ACTOR)
-        .begin(&mut visit.client)
+        .begin_pooled_generic(&mut visit.client)
         .await?;
     let (campaign, form, fields) = page(&tx, organization, &visit.slug).await?;
     let submitter = answers::check(&fields, answers)?;

@@ -382,3 +382,45 @@ fn every_request_the_guide_shows_is_a_documented_operation() {
         "the guide shows requests no route serves: {missing:?}"
     );
 }
+
+#[tokio::test]
+async fn a_migration_that_changes_a_tables_columns_costs_at_most_one_retryable_answer() {
+    let app = App::start().await;
+    let org = app.organization("Acme").await;
+    let key = app.key(org.id, &["list.read"]).await;
+    let list = |key| {
+        app.request(Method::GET, "/v1/contact-lists", Some(key))
+            .send()
+    };
+    // The route's statements are prepared on the pool's connections.
+    for _ in 0..3 {
+        assert_eq!(list(&key).await.unwrap().status(), StatusCode::OK);
+    }
+    // A rolling upgrade: a migration adds a column while the server runs, so a
+    // prepared `SELECT *` would answer a different row type.
+    app.db
+        .connect()
+        .await
+        .batch_execute("ALTER TABLE contact_lists ADD COLUMN colour text")
+        .await
+        .unwrap();
+    let mut answers = Vec::new();
+    for _ in 0..6 {
+        let response = list(&key).await.unwrap();
+        let status = response.status();
+        if status == StatusCode::SERVICE_UNAVAILABLE {
+            assert_eq!(
+                response.headers().get("retry-after").map(|v| v.as_bytes()),
+                Some(&b"0"[..])
+            );
+            let (_, p) = problem(response).await;
+            assert_eq!(p.type_, "/problems/unavailable");
+        }
+        answers.push(status.as_u16());
+    }
+    assert!(
+        answers.iter().filter(|s| **s != 200).count() <= 1
+            && answers[1..].iter().all(|s| *s == 200),
+        "{answers:?}"
+    );
+}

@@ -2,9 +2,9 @@
 //! key at a time, both idempotent.
 
 use axum::Json;
+use schema::PooledTransaction as Transaction;
 use schema::domains::roles as q;
 use serde::{Deserialize, Serialize};
-use tokio_postgres::Transaction;
 use utoipa::ToSchema;
 
 use super::{ENTITY, role};
