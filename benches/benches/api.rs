@@ -27,8 +27,12 @@
 //!   the generated queries (`contacts::list` with LIMIT 101, the route's page and one;
 //!   `campaigns::get`), random `after`/id by `\set`, at the server's pool size and at
 //!   the wrk connection count (the cluster's `max_connections` is raised for it); and
-//!   at the pool size, the route's whole transaction as statements (the key's
-//!   `tally_authenticate`, BEGIN, the tenant settings, the statement, COMMIT).
+//!   at the pool size, the route's whole transaction as statements (BEGIN, the tenant
+//!   settings, the statement, COMMIT; the key is authenticated once and then found in
+//!   the server's memory).
+//! - users who think: each scenario again with wrk's `delay()`, every connection
+//!   waiting 0.5-1.5x `TALLY_BENCH_THINK_MS` after an answer before its next request
+//!   (people and back ends using the API), its p95 against the same target.
 //!   Percentiles from pgbench's per-transaction logs (`--log`).
 //! - printed: per run requests, requests/s (TPS), p50/p90/p95/p99, errors and non-2xx
 //!   (loudly: a run with errors is not a measure of the route), CPU per request of this
@@ -39,7 +43,8 @@
 //! Run: `cargo bench -p benches --bench api`
 //! Knobs: `TALLY_BENCH_CONTACTS` (default 1,000,000, a multiple of 10),
 //! `TALLY_BENCH_LEADS` (200,000), `TALLY_BENCH_CONNECTIONS` (1,000),
-//! `TALLY_BENCH_SECONDS` (15), `TALLY_BENCH_POOL` (32), `TALLY_BENCH_STATEMENTS` (0;
+//! `TALLY_BENCH_SECONDS` (15), `TALLY_BENCH_POOL` (8: four per core here, which served
+//! more than 32), `TALLY_BENCH_THINK_MS` (1,000), `TALLY_BENCH_STATEMENTS` (0;
 //! 1 loads pg_stat_statements and prints, per scenario, the statements that took the
 //! most time per request). Everything shares the machine's cores: wrk and pgbench take
 //! CPU from the server and Postgres, and the output says how much.
@@ -54,7 +59,7 @@ use api::{RoleRef, ServeConfig};
 use benches::platform::{self, ORG};
 use benches::{children_ticks, cluster_ticks, connect, knob, migrated_database, process_ticks};
 use localpg::{Cluster, ClusterOptions};
-use schema::domains::{api_keys, campaigns, contacts, roles};
+use schema::domains::{campaigns, contacts, roles};
 use schema::{Actor, OrganizationId, Tenant};
 use tokio_postgres::{Client, SimpleQueryMessage};
 
@@ -152,6 +157,8 @@ struct Bench {
 struct Scenario {
     name: &'static str,
     http: Result<Http, String>,
+    /// The same requests from users who think between them (wrk's `delay()`).
+    users: Option<Result<Http, String>>,
     baselines: Vec<Result<Bench, String>>,
     /// The baselines' label of the route's whole transaction (compared apart).
     route_label: Option<String>,
@@ -236,6 +243,16 @@ end
     }
     lua.push_str("end\n");
     lua
+}
+
+/// `lua` for users who think: each connection waits `think_ms` on average (uniformly
+/// half to one and a half of it) after an answer before it sends its next request.
+fn thinking(lua: &str, think_ms: u64) -> String {
+    format!(
+        "{lua}function delay()\n  return math.random({}, {})\nend\n",
+        think_ms / 2,
+        think_ms * 3 / 2
+    )
 }
 
 /// Runs wrk with `script` against `base`; the figures, or why there are none.
@@ -607,8 +624,9 @@ async fn main() {
     let leads = knob("TALLY_BENCH_LEADS", 200_000) / 10 * 10;
     let connections = knob("TALLY_BENCH_CONNECTIONS", 1000).max(2);
     let seconds = knob("TALLY_BENCH_SECONDS", 15).max(1);
-    let pool = knob("TALLY_BENCH_POOL", 32).max(1);
+    let pool = knob("TALLY_BENCH_POOL", 8).max(1);
     let statements = knob("TALLY_BENCH_STATEMENTS", 0) > 0;
+    let think_ms = knob("TALLY_BENCH_THINK_MS", 1000).max(2);
     let open_files = raise_open_files(connections + pool + 256);
 
     // Room for pgbench at the wrk connection count beside the server's pool.
@@ -652,14 +670,6 @@ async fn main() {
             .unwrap();
     }
     let (key, key_id) = admin_key(&mut owner).await;
-    let key_hash: String = owner
-        .query_one(
-            "SELECT encode(key_hash, 'hex') FROM api_keys WHERE id = $1",
-            &[&key_id],
-        )
-        .await
-        .unwrap()
-        .get(0);
     // Pages start anywhere but in the last 1,000 ids, so each is full.
     let last_after: i64 = owner
         .query_one(
@@ -699,12 +709,8 @@ async fn main() {
                 let _kept = contacts::list().prepare(&client).await.unwrap();
                 statement_text(&client).await
             }
-            1 => {
-                let _kept = campaigns::get().prepare(&client).await.unwrap();
-                statement_text(&client).await
-            }
             _ => {
-                let _kept = api_keys::authenticate().prepare(&client).await.unwrap();
+                let _kept = campaigns::get().prepare(&client).await.unwrap();
                 statement_text(&client).await
             }
         }
@@ -714,7 +720,6 @@ async fn main() {
         &[":after", "NULL", "NULL", &(PAGE + 1).to_string()],
     );
     let campaign_sql = bind_text(&text_of(1).await, &[":id"]);
-    let authenticate_sql = bind_text(&text_of(2).await, &[&format!("'\\x{key_hash}'::bytea")]);
     // pgbench reads `:name` as a variable even inside a literal: the actor's colon is
     // chr(58).
     let tenant_sql = format!(
@@ -726,9 +731,9 @@ async fn main() {
     let contacts_set = format!("\\set after random(0, {last_after})\n");
     let campaign_set =
         format!("\\set x random(1, {org1_campaigns})\n\\set id :x + (:x - 1) / 10\n");
-    let route = |set: &str, sql: &str| {
-        format!("{set}{authenticate_sql};\nBEGIN;\n{tenant_sql};\n{sql};\nCOMMIT;\n")
-    };
+    // The key is authenticated once and then found in the server's memory, so the
+    // route's transaction is what every request sends.
+    let route = |set: &str, sql: &str| format!("{set}BEGIN;\n{tenant_sql};\n{sql};\nCOMMIT;\n");
 
     // The server.
     let mut config = ServeConfig::new(
@@ -775,31 +780,32 @@ async fn main() {
             .map_or(0, |d| d.subsec_nanos())
     );
 
-    let contacts_lua = write(
-        "contacts.lua",
-        format!(
-            "{}request = function()\n  return wrk.format(\"GET\", \"/v1/contacts?limit={PAGE}&after=\" .. math.random(0, {last_after}))\nend\n",
-            lua_common(Some(&key), false)
-        ),
+    let contacts_text = format!(
+        "{}request = function()\n  return wrk.format(\"GET\", \"/v1/contacts?limit={PAGE}&after=\" .. math.random(0, {last_after}))\nend\n",
+        lua_common(Some(&key), false)
     );
+    let contacts_users_lua = write("contacts-users.lua", thinking(&contacts_text, think_ms));
+    let contacts_lua = write("contacts.lua", contacts_text);
     let ids: Vec<String> = campaign_ids.iter().map(i64::to_string).collect();
-    let campaign_lua = write(
-        "campaigns.lua",
-        format!(
-            "{}local ids = {{{}}}\nrequest = function()\n  return wrk.format(\"GET\", \"/v1/campaigns/\" .. ids[math.random(#ids)])\nend\n",
-            lua_common(Some(&key), false),
-            ids.join(",")
-        ),
+    let campaign_text = format!(
+        "{}local ids = {{{}}}\nrequest = function()\n  return wrk.format(\"GET\", \"/v1/campaigns/\" .. ids[math.random(#ids)])\nend\n",
+        lua_common(Some(&key), false),
+        ids.join(",")
     );
+    let campaign_users_lua = write("campaigns-users.lua", thinking(&campaign_text, think_ms));
+    let campaign_lua = write("campaigns.lua", campaign_text);
     let landing_path = format!("/v1/public/organizations/{ORG}/forms/{SLUG}");
     let landing_lua = |run: &str| {
-        write(
-            &format!("landing-{run}.lua"),
-            format!(
-                "{}wrk.method = \"POST\"\nwrk.headers[\"Content-Type\"] = \"application/json\"\nlocal n = 0\nrequest = function()\n  n = n + 1\n  return wrk.format(\"POST\", \"{landing_path}\", nil, string.format('{{\"email\": \"bench-{nonce}-{run}-%d-%d-%d@example.com\", \"first_name\": \"Ada\"}}', tid, n, math.random(1000000)))\nend\n",
-                lua_common(None, true)
-            ),
-        )
+        let lua = format!(
+            "{}wrk.method = \"POST\"\nwrk.headers[\"Content-Type\"] = \"application/json\"\nlocal n = 0\nrequest = function()\n  n = n + 1\n  return wrk.format(\"POST\", \"{landing_path}\", nil, string.format('{{\"email\": \"bench-{nonce}-{run}-%d-%d-%d@example.com\", \"first_name\": \"Ada\"}}', tid, n, math.random(1000000)))\nend\n",
+            lua_common(None, true)
+        );
+        let lua = if run.starts_with("users") {
+            thinking(&lua, think_ms)
+        } else {
+            lua
+        };
+        write(&format!("landing-{run}.lua"), lua)
     };
 
     let mut scenarios = Vec::new();
@@ -818,10 +824,11 @@ async fn main() {
         vec![pool, connections]
     };
 
-    for (name, script, probe_path, set, sql) in [
+    for (name, script, users_script, probe_path, set, sql) in [
         (
             "(a) GET /v1/contacts?limit=100&after=<random>",
             &contacts_lua,
+            &contacts_users_lua,
             format!("/v1/contacts?limit={PAGE}&after={}", last_after / 2),
             &contacts_set,
             &contacts_sql,
@@ -829,13 +836,16 @@ async fn main() {
         (
             "(b) GET /v1/campaigns/<random>",
             &campaign_lua,
+            &campaign_users_lua,
             format!("/v1/campaigns/{}", campaign_ids[campaign_ids.len() / 2]),
             &campaign_set,
             &campaign_sql,
         ),
     ] {
         eprintln!("{name}: wrk, {connections} connections, {seconds} s...");
-        let result = http_scenario(&load, probe(probe_path), script, script).await;
+        let result = http_scenario(&load, probe(probe_path.clone()), script, script).await;
+        eprintln!("{name}: wrk, {connections} users thinking ~{think_ms} ms, {seconds} s...");
+        let users = http_scenario(&load, probe(probe_path), users_script, users_script).await;
         let mut baselines = Vec::new();
         for &c in &clients {
             eprintln!("{name}: pgbench, the statement, {c} clients, {seconds} s...");
@@ -867,6 +877,7 @@ async fn main() {
         scenarios.push(Scenario {
             name,
             http: result,
+            users: Some(users),
             baselines,
             route_label: Some(route_label),
         });
@@ -880,16 +891,35 @@ async fn main() {
             "first_name": "Ada",
         });
         let probe = http.post(format!("{base}{landing_path}")).json(&body);
-        http_scenario(&load, probe, &landing_lua("warm"), &landing_lua("run")).await
+        let closed = http_scenario(&load, probe, &landing_lua("warm"), &landing_lua("run")).await;
+        eprintln!("{name}: wrk, {connections} users thinking ~{think_ms} ms, {seconds} s...");
+        let body = serde_json::json!({
+            "email": format!("bench-{nonce}-users-probe@example.com"),
+            "first_name": "Ada",
+        });
+        let probe = http.post(format!("{base}{landing_path}")).json(&body);
+        let users = http_scenario(
+            &load,
+            probe,
+            &landing_lua("users-warm"),
+            &landing_lua("users-run"),
+        )
+        .await;
+        (closed, Some(users))
     } else {
-        Err(format!(
-            "SKIPPED: /openapi.json lists no POST /v1/public/organizations/{{..}}/forms/{{..}}: the landing-page route is not in this build (the scenario's script is ready: {})",
-            landing_lua("run").display()
-        ))
+        (
+            Err(format!(
+                "SKIPPED: /openapi.json lists no POST /v1/public/organizations/{{..}}/forms/{{..}}: the landing-page route is not in this build (the scenario's script is ready: {})",
+                landing_lua("run").display()
+            )),
+            None,
+        )
     };
+    let (landing_result, landing_users) = landing_result;
     scenarios.push(Scenario {
         name,
         http: landing_result,
+        users: landing_users,
         baselines: Vec::new(),
         route_label: None,
     });
@@ -918,6 +948,7 @@ async fn main() {
         connections,
         seconds,
         pool,
+        think_ms,
         open_files,
         max_connections,
         version: cluster.binaries().version.clone(),
@@ -940,6 +971,7 @@ struct Report<'a> {
     connections: u64,
     seconds: u64,
     pool: u64,
+    think_ms: u64,
     open_files: u64,
     max_connections: u64,
     version: String,
@@ -1066,7 +1098,51 @@ fn report(r: &Report) {
     }
     println!();
     println!(
-        "baselines: pgbench -M prepared -j 2 -T {} as the owner (superuser, no row-level security); `the statement` is the route's generated SQL alone (contacts::list LIMIT {}, campaigns::get) with a random after/id; `the route's transaction` adds what the route sends around it: tally_authenticate of the key, BEGIN, the tenant settings, COMMIT. At {} clients, as many backends (max_connections {}): pgbench's TPS leaves out connecting but not each new backend's first statements (catalog caches, planning)",
+        "users who think (wrk's delay()): each of the {} connections waits {} ms on average (uniformly {}-{} ms) after an answer before its next request, so about {:.0} req/s are offered while answers are quick",
+        r.connections,
+        r.think_ms,
+        r.think_ms / 2,
+        r.think_ms * 3 / 2,
+        r.connections as f64 * 1000.0 / r.think_ms as f64,
+    );
+    for s in r.scenarios {
+        match &s.users {
+            Some(Ok(h)) => {
+                println!(
+                    "{:<50} {:>9} {:>9.0} {:>9} {:>9} {:>9} {:>9} {:>9} {:>7} {:>7.0} {:>7.0} {:>7.0}  {}",
+                    format!("{} users", &s.name[..3]),
+                    h.requests,
+                    h.rps,
+                    ms(h.p50),
+                    ms(h.p90),
+                    ms(h.p95),
+                    ms(h.p99),
+                    ms(h.max),
+                    h.errors(),
+                    h.cpu[0],
+                    h.cpu[1],
+                    h.cpu[2],
+                    if h.p95 < TARGET_P95 { "met" } else { "MISSED" }
+                );
+                if h.errors() > 0 {
+                    loud.push(format!(
+                        "{} users: {} ERRORS in {} requests",
+                        s.name,
+                        h.errors(),
+                        h.requests
+                    ));
+                }
+            }
+            Some(Err(e)) => {
+                println!("{:<50} {e}", format!("{} users", &s.name[..3]));
+                loud.push(format!("{} users: FAILED: {e}", s.name));
+            }
+            None => {}
+        }
+    }
+    println!();
+    println!(
+        "baselines: pgbench -M prepared -j 2 -T {} as the owner (superuser, no row-level security); `the statement` is the route's generated SQL alone (contacts::list LIMIT {}, campaigns::get) with a random after/id; `the route's transaction` adds what the route sends around it: BEGIN, the tenant settings, COMMIT (the key is authenticated once, then found in the server's memory). At {} clients, as many backends (max_connections {}): pgbench's TPS leaves out connecting but not each new backend's first statements (catalog caches, planning)",
         r.seconds,
         PAGE + 1,
         r.connections,
