@@ -18,6 +18,15 @@ struct ReasonLabel {
     reason: String,
 }
 
+/// How a committed batch's repeats of stored events were found.
+#[derive(Debug, Clone, Copy, Default)]
+pub(crate) struct Repeats {
+    /// Rows dropped before the COPY, their events remembered as stored.
+    pub remembered: usize,
+    /// Rows sent through the staging table.
+    pub staged: usize,
+}
+
 #[derive(Debug, Clone, Hash, PartialEq, Eq, EncodeLabelSet)]
 struct OutcomeLabel {
     outcome: &'static str,
@@ -36,6 +45,8 @@ pub struct Metrics {
     skipped: Counter,
     stored: Counter,
     duplicates: Counter,
+    remembered: Counter,
+    staged: Counter,
     unknown_fields: Counter,
     dead_letters: Family<ReasonLabel, Counter>,
     batches: Family<OutcomeLabel, Counter>,
@@ -58,6 +69,8 @@ impl Metrics {
             skipped: Counter::default(),
             stored: Counter::default(),
             duplicates: Counter::default(),
+            remembered: Counter::default(),
+            staged: Counter::default(),
             unknown_fields: Counter::default(),
             dead_letters: Family::default(),
             batches: Family::default(),
@@ -113,6 +126,16 @@ impl Metrics {
             m.skipped.clone(),
         );
         registry.register(
+            "repeats_remembered",
+            "Repeats dropped before the COPY: events this process stored lately",
+            m.remembered.clone(),
+        );
+        registry.register(
+            "rows_staged",
+            "Rows sent through the staging table because their COPY met an event stored earlier",
+            m.staged.clone(),
+        );
+        registry.register(
             "consumer_lag",
             "Records in Kafka not yet consumed, per partition (librdkafka statistics)",
             m.lag.clone(),
@@ -137,9 +160,17 @@ impl Metrics {
         self.unknown_fields.inc_by(n);
     }
 
-    pub(crate) fn batch_committed(&self, outcome: &Outcome, records: usize, copy_seconds: f64) {
+    pub(crate) fn batch_committed(
+        &self,
+        outcome: &Outcome,
+        records: usize,
+        copy_seconds: f64,
+        repeats: Repeats,
+    ) {
         self.stored.inc_by(outcome.stored);
         self.duplicates.inc_by(outcome.duplicates);
+        self.remembered.inc_by(repeats.remembered as u64);
+        self.staged.inc_by(repeats.staged as u64);
         for (reason, n) in &outcome.dead {
             self.dead_letters
                 .get_or_create(&ReasonLabel {

@@ -26,6 +26,7 @@ use crate::batch::{Batch, DeadLetter, Row};
 use crate::decode::Reason;
 
 mod erased;
+mod recent;
 mod replay;
 
 pub(crate) use replay::{Judged, Verdict};
@@ -90,6 +91,8 @@ pub(crate) struct Writer {
     copy_stage: Arc<str>,
     /// Contacts a GDPR erasure removed, whose events are stored stripped.
     erased: erased::ErasedContacts,
+    /// Keys of the events this process stored last, shared by its writers.
+    recent: recent::RecentKeys,
 }
 
 impl Writer {
@@ -116,6 +119,7 @@ impl Writer {
             copy_events: Event::copy_in("events").into(),
             copy_stage: Event::copy_in("tally_stage").into(),
             erased: erased::ErasedContacts::default(),
+            recent: recent::RecentKeys::default(),
         })
     }
 
@@ -217,6 +221,7 @@ impl Writer {
             // the wider, the more of the indexes one COPY touches.
             span_s = time_span(&batch.rows).num_seconds(),
             staged = tracing::field::Empty,
+            remembered = tracing::field::Empty,
         )
     )]
     async fn attempt(
@@ -237,10 +242,16 @@ impl Writer {
         // touches, so a COPY can only wait on transactions past their COPY, and those
         // commit without a turn.
         let turn = self.copy_turns.acquire().await.ok();
-        let inserted = self.insert_with_repeats(&tx, &batch.rows).await?;
+        // Retries of events this process stored lately never reach the COPY.
+        let stored_before = self.recent.stored(batch.rows.iter().map(Row::key));
+        let remembered = stored_before.iter().filter(|s| **s).count();
+        let inserted = self
+            .insert_with_repeats(&tx, &batch.rows, &stored_before)
+            .await?;
         drop(turn);
         let copy_seconds = copy_started.elapsed().as_secs_f64();
         tracing::Span::current().record("staged", inserted.staged);
+        tracing::Span::current().record("remembered", remembered);
 
         let refused = refused_letters(&inserted);
         let dead: Vec<&DeadLetter> = batch.dead.iter().chain(&refused).collect();
@@ -252,9 +263,15 @@ impl Writer {
         self.write_counters(&tx, &inserted.stored, shard).await?;
         write_sketches(&tx, &inserted.stored).await?;
         commit(tx).await?;
+        self.recent
+            .remember(inserted.stored.iter().map(|row| row.key()));
 
         let outcome = Outcome::of(batch, &inserted, &dead);
-        crate::metrics::global().batch_committed(&outcome, batch.len(), copy_seconds);
+        let repeats = crate::metrics::Repeats {
+            remembered,
+            staged: inserted.staged,
+        };
+        crate::metrics::global().batch_committed(&outcome, batch.len(), copy_seconds, repeats);
         Ok(Attempt::Committed(outcome))
     }
 
@@ -284,18 +301,24 @@ impl Writer {
     }
 
     /// Stores the first copy of every event in `rows` (sorted by [`Batch::sort_rows`]),
-    /// and reports the others as repeats by leaving them out. A copy Postgres refuses
-    /// shadows nothing: the next copy of the same event gets a try of its own, so a
-    /// record's fate does not depend on a twin that happened to share its batch.
+    /// and reports the others as repeats by leaving them out, like the rows marked in
+    /// `stored_before` (events known to be stored; shorter than `rows` marks none). A
+    /// copy Postgres refuses shadows nothing: the next copy of the same event gets a try
+    /// of its own, so a record's fate does not depend on a twin that happened to share
+    /// its batch.
     #[tracing::instrument(level = "debug", skip_all)]
     async fn insert_with_repeats<'r>(
         &self,
         tx: &Transaction<'_>,
         rows: &'r [Row],
+        stored_before: &[bool],
     ) -> Result<Inserted<'r>, tokio_postgres::Error> {
         let mut inserted = Inserted::default();
         let (mut round, mut waiting): (Vec<&Row>, Vec<&Row>) = (Vec::new(), Vec::new());
         for (i, row) in rows.iter().enumerate() {
+            if stored_before.get(i).copied().unwrap_or(false) {
+                continue;
+            }
             if i > 0 && rows[i - 1].key() == row.key() {
                 waiting.push(row);
             } else {

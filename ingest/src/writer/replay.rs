@@ -87,7 +87,10 @@ impl Writer {
         passing.sort_by_key(|(id, row)| (row.key(), *id));
         let (row_letters, rows): (Vec<i64>, Vec<Row>) = passing.into_iter().unzip();
 
-        let inserted = self.insert_with_repeats(&tx, &rows).await.map_err(db)?;
+        let inserted = self
+            .insert_with_repeats(&tx, &rows, &[])
+            .await
+            .map_err(db)?;
         for (row, detail) in &inserted.poisoned {
             let letter = row_letters[position(&rows, row)];
             tracing::warn!(letter, event_id = %row.event.event_id, error = %detail, "replayed record refused by Postgres");
