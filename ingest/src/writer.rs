@@ -243,7 +243,7 @@ impl Writer {
         // commit without a turn.
         let turn = self.copy_turns.acquire().await.ok();
         // Retries of events this process stored lately never reach the COPY.
-        let stored_before = self.recent.stored(batch.rows.iter().map(Row::key));
+        let stored_before = self.remembered(&tx, &batch.rows).await?;
         let remembered = stored_before.iter().filter(|s| **s).count();
         let inserted = self
             .insert_with_repeats(&tx, &batch.rows, &stored_before)
@@ -273,6 +273,47 @@ impl Writer {
         };
         crate::metrics::global().batch_committed(&outcome, batch.len(), copy_seconds, repeats);
         Ok(Attempt::Committed(outcome))
+    }
+
+    /// Which of `rows` repeat events this process stored lately, confirmed in `tx`: the
+    /// database may have lost commits it acknowledged (a crash with
+    /// `synchronous_commit = off`, a failover to an asynchronous replica), and ingest
+    /// then reads those records again from the positions that were lost with them. So
+    /// the remembered keys found in the batch are looked up (one index probe each, for
+    /// the few rows that repeat); if any is missing, the memory is wrong about this
+    /// database: it is cleared and every row goes to the COPY, where the primary key
+    /// judges.
+    async fn remembered(
+        &self,
+        tx: &Transaction<'_>,
+        rows: &[Row],
+    ) -> Result<Vec<bool>, tokio_postgres::Error> {
+        let stored_before = self.recent.stored(rows.iter().map(Row::key));
+        let (ids, times): (Vec<Uuid>, Vec<DateTime<Utc>>) = rows
+            .iter()
+            .zip(&stored_before)
+            .filter(|(_, stored)| **stored)
+            .map(|(row, _)| row.key())
+            .collect::<HashSet<_>>()
+            .into_iter()
+            .unzip();
+        if ids.is_empty() {
+            return Ok(stored_before);
+        }
+        let stmt = tx
+            .prepare_cached(include_str!("dead_letters/stored_keys.sql"))
+            .await?;
+        let found = tx.query(&stmt, &[&ids, &times]).await?.len();
+        if found == ids.len() {
+            return Ok(stored_before);
+        }
+        tracing::warn!(
+            remembered = ids.len(),
+            found,
+            "events this process stored are not in the database (it lost commits, or was restored): forgetting the recent keys"
+        );
+        self.recent.forget();
+        Ok(vec![false; rows.len()])
     }
 
     /// Moves every partition's position from where the batch starts to where it ends,

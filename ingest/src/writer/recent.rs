@@ -3,13 +3,13 @@
 //! an earlier batch makes the batch's COPY fail on the primary key and run again
 //! through the staging table: with 1% retries nearly every batch took that path.
 //!
-//! Only keys of committed batches are remembered, and a remembered key is in `events`
-//! (nothing deletes an event's row but the archive dropping a whole day, after which a
-//! repeat is still a repeat), so dropping a row found here never loses an event. A
-//! repeat older than the window, or stored by another process, still meets the primary
-//! key and the staging path: the database stays the judge, this only spares it work.
-//! A process must not be pointed at a database restored from a backup while it runs
-//! (docs/operations.md stops ingest first), since the backup may lack remembered keys.
+//! Only keys of committed batches are remembered, and the writer looks the remembered
+//! keys of a batch up in the database before it drops their rows (`Writer::remembered`):
+//! a database that lost acknowledged commits (a crash with asynchronous commit, a
+//! failover, a restore) makes the writer forget them all instead, so dropping a row
+//! never loses an event. A repeat older than the window, or stored by another process,
+//! still meets the primary key and the staging path: the database stays the judge, this
+//! only spares it a failed COPY.
 
 use std::collections::{HashSet, VecDeque};
 use std::sync::{Arc, Mutex};
@@ -63,6 +63,13 @@ impl RecentKeys {
             return keys.map(|_| false).collect();
         }
         keys.map(|k| window.keys.contains(&compact(k))).collect()
+    }
+
+    /// Forgets every key: the database does not hold them all.
+    pub(crate) fn forget(&self) {
+        let mut window = self.0.lock().unwrap_or_else(|p| p.into_inner());
+        window.keys.clear();
+        window.batches.clear();
     }
 
     /// Remembers the keys of a committed batch, forgetting the oldest batches beyond

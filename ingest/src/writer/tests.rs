@@ -439,3 +439,31 @@ async fn a_batch_whose_earlier_attempt_committed_is_reported_committed_not_fence
     assert_eq!(again.stored, 0);
     assert_eq!(count(&f.db, "SELECT count(*) FROM events").await, 3);
 }
+
+#[tokio::test]
+async fn events_the_database_lost_are_stored_again_whatever_this_process_remembers() {
+    let f = fixture().await;
+    let first = f
+        .writer
+        .write(&mut batch(0, vec![event(1, "{}"), event(2, "{}")]))
+        .await
+        .unwrap();
+    assert_eq!(first.stored, 2);
+    // The database goes back in time, as after a crash with asynchronous commit: the
+    // events and the position they moved are gone, and the records are read again.
+    let client = f.db.connect().await;
+    client
+        .batch_execute(
+            "DELETE FROM events; UPDATE ingest_offsets SET next_offset = 0;
+             DELETE FROM event_counters;",
+        )
+        .await
+        .unwrap();
+    let again = f
+        .writer
+        .write(&mut batch(0, vec![event(1, "{}"), event(2, "{}")]))
+        .await
+        .unwrap();
+    assert_eq!((again.stored, again.duplicates), (2, 0));
+    assert_eq!(count(&f.db, "SELECT count(*) FROM events").await, 2);
+}
