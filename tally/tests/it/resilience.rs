@@ -549,7 +549,9 @@ async fn replicas_killed_and_replaced_every_few_seconds_keep_the_group_committin
     // holds every rebalance for the session timeout less a second after the last
     // membership change, and a killed member causes two (the new replica's join, then
     // the dead one's expiry). Kills 3-6 s apart could keep it rebalancing for ever
-    // (seen once in CI), which a real coordinator does not do.
+    // (seen once in CI), which a real coordinator does not do; so does a kill before
+    // every replica, the last replacement included, has committed. So each kill comes
+    // this long after the group settled from the one before.
     const KILL_EVERY_MS: std::ops::RangeInclusive<u64> = 7_000..=10_000;
     let _turn =
         Turn::take("replicas_killed_and_replaced_every_few_seconds_keep_the_group_committing")
@@ -604,7 +606,7 @@ async fn replicas_killed_and_replaced_every_few_seconds_keep_the_group_committin
             assert_alive(&mut replica.guard, &format!("as replica {i}, by itself"));
         }
         if next_kill.is_none() && replicas.iter().all(|r| r.first_commit.is_some()) {
-            let _ = write!(timeline, " [group formed]");
+            let _ = write!(timeline, " [group settled]");
             next_kill =
                 Some(Instant::now() + Duration::from_millis(rng.random_range(KILL_EVERY_MS)));
         }
@@ -624,8 +626,11 @@ async fn replicas_killed_and_replaced_every_few_seconds_keep_the_group_committin
             let dead = std::mem::replace(&mut replicas[victim], Replica::start(&rig, group));
             killed.push(dead);
             let _ = write!(timeline, " [replica {victim} replaced]");
-            next_kill =
-                Some(Instant::now() + Duration::from_millis(rng.random_range(KILL_EVERY_MS)));
+            // The next kill is timed from the replacement's first commit: a kill while
+            // the group still settles the last one makes the mock coordinator hold the
+            // rebalance again, and two such kills stalled every partition past the
+            // bound (seen in CI, before and after unrelated changes to the writer).
+            next_kill = None;
         }
     }
 
