@@ -173,18 +173,19 @@ impl Batch {
         true
     }
 
-    /// Puts the rows in event_id order, and the copies of one event (same
-    /// [`Row::key`]) next to each other in the order they were read. A batch read from
-    /// many partitions interleaves their streams; in id order, consecutive rows land on
-    /// neighbouring pages of the primary key instead of jumping between as many places
-    /// as there are partitions (about 5% of PostgreSQL's insert time,
-    /// docs/performance.md). Offsets are kept per partition in `ranges`, so the rows'
-    /// order carries no other meaning. A row is large (the event and its record), so
-    /// the keys are sorted with the rows' positions and each row then moves once,
-    /// rather than at every step of the sort (6% of the ingest's CPU).
+    /// Puts the rows in the order of the events' primary key, `(occurred_at,
+    /// event_id)` (migration 0024), and the copies of one event (same [`Row::key`])
+    /// next to each other in the order they were read. A batch read from many
+    /// partitions interleaves their streams; in the key's order, consecutive rows land
+    /// on neighbouring pages of the key's index instead of jumping between as many
+    /// places as there are partitions (docs/performance.md). Offsets are kept per
+    /// partition in `ranges`, so the rows' order carries no other meaning. A row is
+    /// large (the event and its record), so the keys are sorted with the rows'
+    /// positions and each row then moves once, rather than at every step of the sort
+    /// (6% of the ingest's CPU).
     pub fn sort_rows(&mut self) {
         self.rows
-            .sort_by_cached_key(|r| (r.key(), r.partition, r.offset));
+            .sort_by_cached_key(|r| (r.event.occurred_at, r.event.event_id, r.partition, r.offset));
     }
 
     /// Whether any organization/campaign check is needed at all.
