@@ -979,6 +979,26 @@ struct Report<'a> {
     submitted: i64,
 }
 
+/// One line of the results table: the load's latencies, errors and CPU.
+fn print_row(name: &str, h: &Http) {
+    println!(
+        "{:<50} {:>9} {:>9.0} {:>9} {:>9} {:>9} {:>9} {:>9} {:>7} {:>7.0} {:>7.0} {:>7.0}  {}",
+        name,
+        h.requests,
+        h.rps,
+        ms(h.p50),
+        ms(h.p90),
+        ms(h.p95),
+        ms(h.p99),
+        ms(h.max),
+        h.errors(),
+        h.cpu[0],
+        h.cpu[1],
+        h.cpu[2],
+        if h.p95 < TARGET_P95 { "met" } else { "MISSED" }
+    );
+}
+
 fn report(r: &Report) {
     let cores = std::thread::available_parallelism().map_or(0, |n| n.get());
     println!();
@@ -1018,22 +1038,7 @@ fn report(r: &Report) {
     for s in r.scenarios {
         match &s.http {
             Ok(h) => {
-                println!(
-                    "{:<50} {:>9} {:>9.0} {:>9} {:>9} {:>9} {:>9} {:>9} {:>7} {:>7.0} {:>7.0} {:>7.0}  {}",
-                    s.name,
-                    h.requests,
-                    h.rps,
-                    ms(h.p50),
-                    ms(h.p90),
-                    ms(h.p95),
-                    ms(h.p99),
-                    ms(h.max),
-                    h.errors(),
-                    h.cpu[0],
-                    h.cpu[1],
-                    h.cpu[2],
-                    if h.p95 < TARGET_P95 { "met" } else { "MISSED" }
-                );
+                print_row(s.name, h);
                 if let Some(drained) = h.drained {
                     println!(
                         "{:<50} left in flight when wrk stopped: answered in {:.1} s more",
@@ -1108,22 +1113,7 @@ fn report(r: &Report) {
     for s in r.scenarios {
         match &s.users {
             Some(Ok(h)) => {
-                println!(
-                    "{:<50} {:>9} {:>9.0} {:>9} {:>9} {:>9} {:>9} {:>9} {:>7} {:>7.0} {:>7.0} {:>7.0}  {}",
-                    format!("{} users", &s.name[..3]),
-                    h.requests,
-                    h.rps,
-                    ms(h.p50),
-                    ms(h.p90),
-                    ms(h.p95),
-                    ms(h.p99),
-                    ms(h.max),
-                    h.errors(),
-                    h.cpu[0],
-                    h.cpu[1],
-                    h.cpu[2],
-                    if h.p95 < TARGET_P95 { "met" } else { "MISSED" }
-                );
+                print_row(&format!("{} users", &s.name[..3]), h);
                 if h.errors() > 0 {
                     loud.push(format!(
                         "{} users: {} ERRORS in {} requests",
