@@ -279,4 +279,42 @@ mod tests {
         let order: Vec<(i32, i64)> = batch.rows.iter().map(|r| (r.partition, r.offset)).collect();
         assert_eq!(order, [(0, 9), (0, 11), (0, 10), (1, 5), (1, 6)]);
     }
+
+    #[test]
+    fn sorting_follows_the_primary_key_time_first() {
+        let mut batch = Batch::new();
+        let limits = Limits::default();
+        // The smaller id happened later: the key (occurred_at, event_id) puts it last.
+        let records = [
+            (
+                0,
+                "01936d3e-7f1a-7c3e-9a51-2f0c1d2e3f40",
+                "2026-11-21T11:00:00Z",
+            ),
+            (
+                1,
+                "01936d3e-7f1a-7c3e-9a51-2f0c1d2e3f41",
+                "2026-11-21T10:00:00Z",
+            ),
+            (
+                2,
+                "01936d3e-7f1a-7c3e-9a51-2f0c1d2e3f42",
+                "2026-11-21T11:00:00Z",
+            ),
+        ];
+        for (offset, id, at) in records {
+            let payload = String::from_utf8(payload(id))
+                .unwrap()
+                .replace("2026-11-21T10:00:00Z", at);
+            let record = Record {
+                partition: 0,
+                offset,
+                payload: payload.into_bytes(),
+            };
+            batch.push(record, 0, &limits, now());
+        }
+        batch.sort_rows();
+        let order: Vec<i64> = batch.rows.iter().map(|r| r.offset).collect();
+        assert_eq!(order, [1, 0, 2]);
+    }
 }
