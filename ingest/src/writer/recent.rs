@@ -18,7 +18,7 @@ use chrono::{DateTime, Utc};
 use uuid::Uuid;
 
 /// How many keys are remembered at most: between half of it and all of it at any time,
-/// in two generations of 24 bytes a key, about 17 MB. Producers retry within seconds, a
+/// in two generations of 24 bytes a key, about 13 MB. Producers retry within seconds, a
 /// few batches later; this covers the last dozens of batches.
 pub(crate) const RECENT_KEYS: usize = 262_144;
 
