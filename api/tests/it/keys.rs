@@ -32,14 +32,7 @@ async fn soon(app: &App, key: &Key, path: &str, want: StatusCode) -> StatusCode 
 
 /// The value of the sample `series` (name and labels, as written) on `/metrics`.
 async fn sample(app: &App, series: &str) -> f64 {
-    let text = app
-        .request(Method::GET, "/metrics", None)
-        .send()
-        .await
-        .unwrap()
-        .text()
-        .await
-        .unwrap();
+    let text = app.metrics().await;
     text.lines()
         .find_map(|line| line.strip_prefix(series)?.strip_prefix(' '))
         .map_or(0.0, |value| value.trim().parse().unwrap())

@@ -512,14 +512,7 @@ async fn landing_events_reach_the_events_table_through_kafka_exactly_once() {
         );
     }
     assert_eq!(rows[3].get::<_, i64>(1), contact);
-    let metrics = app
-        .request(Method::GET, "/metrics", None)
-        .send()
-        .await
-        .unwrap()
-        .text()
-        .await
-        .unwrap();
+    let metrics = app.metrics().await;
     assert!(
         metrics.contains("tally_api_events_produced_total{event_type=\"FORM_SUBMIT\"} 3"),
         "{metrics}"

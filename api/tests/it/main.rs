@@ -106,6 +106,12 @@ impl App {
         format!("http://{}{path}", self.addr)
     }
 
+    /// The text `/metrics` serves now.
+    pub async fn metrics(&self) -> String {
+        let response = self.request(Method::GET, "/metrics", None).send().await;
+        response.unwrap().text().await.unwrap()
+    }
+
     /// A request with `key` as the bearer (none when `None`).
     pub fn request(&self, method: Method, path: &str, key: Option<&Key>) -> RequestBuilder {
         let request = self.http.request(method, self.url(path));
