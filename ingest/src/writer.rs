@@ -13,7 +13,7 @@ use deadpool_postgres::Transaction;
 use deadpool_postgres::{Object, Pool};
 use futures::pin_mut;
 use schema::live_counts::{self, LiveCounts};
-use schema::{Event, EventType, describe_pg_error};
+use schema::{DayPartition, Event, EventType, describe_pg_error};
 use sketch::Fragment;
 use tokio::sync::Semaphore;
 use tokio_postgres::GenericClient;
@@ -30,6 +30,8 @@ mod recent;
 mod replay;
 
 pub(crate) use replay::{Judged, Verdict};
+
+use erased::ErasedSet;
 
 /// Day partitions known to exist, shared by every writer of the process.
 #[derive(Debug, Clone, Default)]
@@ -52,6 +54,14 @@ impl DayCache {
     fn insert(&self, day: NaiveDate) {
         if let Ok(mut set) = self.0.lock() {
             set.insert(day);
+        }
+    }
+
+    /// Drops `day` after its partition was found missing (archived and dropped since
+    /// it was seen), so that the batch's next attempt creates it again.
+    fn forget(&self, day: NaiveDate) {
+        if let Ok(mut set) = self.0.lock() {
+            set.remove(&day);
         }
     }
 }
@@ -86,8 +96,7 @@ pub(crate) struct Writer {
     event_type: Type,
     /// Turns at COPY, shared by every writer of the process.
     copy_turns: Arc<Semaphore>,
-    /// The COPY statements into `events` and into the staging table.
-    copy_events: Arc<str>,
+    /// The COPY statement into the staging table.
     copy_stage: Arc<str>,
     /// Contacts a GDPR erasure removed, whose events are stored stripped.
     erased: erased::ErasedContacts,
@@ -116,7 +125,6 @@ impl Writer {
             days,
             event_type,
             copy_turns: Arc::new(Semaphore::new(copy_streams.max(1))),
-            copy_events: Event::copy_in("events").into(),
             copy_stage: Event::copy_in("tally_stage").into(),
             erased: erased::ErasedContacts::default(),
             recent: recent::RecentKeys::default(),
@@ -134,17 +142,23 @@ impl Writer {
             .await?;
         let mut fenced = Vec::new();
         let mut already = Vec::new();
+        let mut recreated = false;
         loop {
             let mut outcome = if batch.is_empty() {
                 Outcome::default()
             } else {
-                match self
-                    .attempt(&mut client, batch)
-                    .await
-                    .map_err(WriteError::Db)?
-                {
-                    Attempt::Committed(outcome) => outcome,
-                    Attempt::Fenced(partitions) => {
+                match self.attempt(&mut client, batch).await {
+                    // A day partition archived and dropped since this process saw it:
+                    // the attempt forgot the day, so it is created again, once.
+                    Err(e) if e.code() == Some(&SqlState::UNDEFINED_TABLE) && !recreated => {
+                        recreated = true;
+                        self.ensure_days(&client, batch.rows.iter().map(|r| r.event.day()))
+                            .await?;
+                        continue;
+                    }
+                    Err(e) => return Err(WriteError::Db(e)),
+                    Ok(Attempt::Committed(outcome)) => outcome,
+                    Ok(Attempt::Fenced(partitions)) => {
                         for p in partitions {
                             let now_at: i64 = client
                                 .query_opt(
@@ -354,6 +368,9 @@ impl Writer {
         rows: &'r [Row],
         stored_before: &[bool],
     ) -> Result<Inserted<'r>, tokio_postgres::Error> {
+        // In this transaction, before any row and outside every savepoint, whose
+        // rollback would release the lock it takes: see erased.rs.
+        let erased = self.erased.current(&**tx).await?;
         let mut inserted = Inserted::default();
         let (mut round, mut waiting): (Vec<&Row>, Vec<&Row>) = (Vec::new(), Vec::new());
         for (i, row) in rows.iter().enumerate() {
@@ -368,7 +385,7 @@ impl Writer {
         }
         loop {
             let refused_before = inserted.poisoned.len();
-            self.insert_rows(tx, &round, &mut inserted).await?;
+            self.insert_rows(tx, &round, &erased, &mut inserted).await?;
             let refused: HashSet<_> = inserted.poisoned[refused_before..]
                 .iter()
                 .map(|(row, _)| row.key())
@@ -393,27 +410,46 @@ impl Writer {
         }
     }
 
-    /// Stores `rows` into `inserted`, isolating any that Postgres refuses by splitting
-    /// the range that failed until the culprit stands alone.
+    /// Stores `rows` (in the order of [`Batch::sort_rows`]) into `inserted`, one COPY
+    /// per day straight into the day's partition, isolating any row Postgres refuses
+    /// by splitting the range that failed until the culprit stands alone.
     async fn insert_rows<'r>(
         &self,
         tx: &Transaction<'_>,
         rows: &[&'r Row],
+        erased: &ErasedSet,
         inserted: &mut Inserted<'r>,
     ) -> Result<(), tokio_postgres::Error> {
-        let mut pending = vec![(0, rows.len())];
+        let mut pending = day_ranges(rows);
+        pending.reverse();
         while let Some((start, end)) = pending.pop() {
             if start == end {
                 continue;
             }
             let chunk = &rows[start..end];
-            tx.batch_execute("SAVEPOINT tally_rows").await?;
-            let result = match self.copy(tx, &self.copy_events, chunk).await {
+            let day = chunk[0].event.day();
+            // Routing through the parent costs PostgreSQL a tuple slot per row of
+            // each partition; the partition's own constraint still checks every row.
+            let partition = DayPartition::of(day);
+            let statement = Event::copy_in(&partition.name());
+            // The lock keeps the partition from being dropped until the batch commits,
+            // and finds a missing one with a plain error: a COPY refused before it
+            // starts leaves tokio-postgres's connection out of step with the server.
+            let savepoint =
+                format!("SAVEPOINT tally_rows; LOCK TABLE {partition} IN ROW EXCLUSIVE MODE");
+            match tx.batch_execute(&savepoint).await {
+                Err(e) if e.code() == Some(&SqlState::UNDEFINED_TABLE) => {
+                    self.days.forget(day);
+                    return Err(e);
+                }
+                other => other?,
+            }
+            let result = match self.copy(tx, &statement, chunk, erased).await {
                 Ok(_) => Ok(chunk.to_vec()),
                 Err(e) if e.code() == Some(&SqlState::UNIQUE_VIOLATION) => {
                     tx.batch_execute("ROLLBACK TO SAVEPOINT tally_rows").await?;
                     inserted.staged += chunk.len();
-                    self.insert_staged(tx, chunk).await.map(|keys| {
+                    self.insert_staged(tx, chunk, erased).await.map(|keys| {
                         chunk
                             .iter()
                             .filter(|r| keys.contains(&r.key()))
@@ -453,11 +489,12 @@ impl Writer {
         &self,
         tx: &Transaction<'_>,
         rows: &[&Row],
+        erased: &ErasedSet,
     ) -> Result<HashSet<(Uuid, DateTime<Utc>)>, tokio_postgres::Error> {
         tx.batch_execute(include_str!("writer/create_stage.sql"))
             .await?;
         tx.batch_execute("TRUNCATE tally_stage").await?;
-        self.copy(tx, &self.copy_stage, rows).await?;
+        self.copy(tx, &self.copy_stage, rows, erased).await?;
         let ids = tx
             .query(include_str!("writer/insert_from_stage.sql"), &[])
             .await?
@@ -472,9 +509,8 @@ impl Writer {
         tx: &Transaction<'_>,
         statement: &str,
         rows: &[&Row],
+        erased: &ErasedSet,
     ) -> Result<u64, tokio_postgres::Error> {
-        // In this transaction, before any row: see erased.rs.
-        let erased = self.erased.current(&**tx).await?;
         let sink = tx.copy_in(statement).await?;
         let types = Event::copy_types(self.event_type.clone());
         let writer = BinaryCopyInWriter::new(sink, &types);
@@ -597,6 +633,18 @@ impl Outcome {
 
 /// The time between the 10th and the 90th percentile of `rows`' event times, so that a
 /// few late events do not set it.
+/// The ranges of `rows` (sorted by time) that fall on one UTC day each, in order.
+fn day_ranges(rows: &[&Row]) -> Vec<(usize, usize)> {
+    let mut ranges: Vec<(usize, usize)> = Vec::new();
+    for (i, row) in rows.iter().enumerate() {
+        match ranges.last_mut() {
+            Some((start, end)) if rows[*start].event.day() == row.event.day() => *end = i + 1,
+            _ => ranges.push((i, i + 1)),
+        }
+    }
+    ranges
+}
+
 fn time_span(rows: &[Row]) -> chrono::TimeDelta {
     let mut times: Vec<_> = rows.iter().map(|r| r.event.occurred_at).collect();
     times.sort_unstable();

@@ -369,7 +369,7 @@ async fn a_batch_for_a_day_without_a_partition_creates_it_first() {
         .await
         .unwrap();
     assert_eq!(outcome.stored, 1);
-    let day = schema::DayPartition::of((Utc::now() - TimeDelta::days(40)).date_naive());
+    let day = DayPartition::of((Utc::now() - TimeDelta::days(40)).date_naive());
     let in_partition = count(&f.db, &format!("SELECT count(*) FROM {day}")).await;
     assert_eq!(in_partition, 1);
 }
@@ -466,4 +466,45 @@ async fn events_the_database_lost_are_stored_again_whatever_this_process_remembe
         .unwrap();
     assert_eq!((again.stored, again.duplicates), (2, 0));
     assert_eq!(count(&f.db, "SELECT count(*) FROM events").await, 2);
+}
+
+#[tokio::test]
+async fn a_day_whose_partition_was_dropped_since_it_was_seen_gets_it_again() {
+    let f = fixture().await;
+    let at = Utc::now() - TimeDelta::days(40);
+    let payload = |n: u128| {
+        format!(
+            r#"{{"event_id":"{}","organization_id":1,"campaign_id":1,"contact_id":9,"event_type":"SENT","occurred_at":"{}"}}"#,
+            Uuid::from_u128(n),
+            (at + TimeDelta::milliseconds(n as i64)).to_rfc3339()
+        )
+        .into_bytes()
+    };
+    let first = f
+        .writer
+        .write(&mut batch(0, vec![payload(1)]))
+        .await
+        .unwrap();
+    assert_eq!(first.stored, 1);
+    // As the archive does once a day is in the object store.
+    let day = DayPartition::of(at.date_naive());
+    f.db.connect()
+        .await
+        .batch_execute(&format!("DROP TABLE {day}"))
+        .await
+        .unwrap();
+
+    let late = f
+        .writer
+        .write(&mut batch(1, vec![payload(2), payload(3)]))
+        .await
+        .unwrap();
+    assert_eq!(
+        (late.stored, late.committed.clone()),
+        (2, vec![(0, 3)]),
+        "{late:?}"
+    );
+    let in_partition = count(&f.db, &format!("SELECT count(*) FROM {day}")).await;
+    assert_eq!(in_partition, 2);
+    assert_eq!(count(&f.db, "SELECT count(*) FROM dead_letters").await, 0);
 }
