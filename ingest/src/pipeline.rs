@@ -70,7 +70,7 @@ impl IngestConfig {
             database,
             writers: 2,
             copy_streams: CopyStreams::All,
-            batch_size: 10_000,
+            batch_size: 20_000,
             batch_age: Duration::from_millis(250),
             limits: Limits::default(),
             premake_days: 7,
@@ -384,8 +384,9 @@ fn spawn_writers(
     let mut senders = Vec::new();
     let mut writers = Vec::new();
     for id in 0..config.writers {
-        // Two batches' worth of records queue per writer, in chunks.
-        let chunks = (config.batch_size * 2).div_ceil(source::CHUNK).max(2);
+        // A batch's worth of records queues per writer, in chunks: enough to fill the
+        // next batch while one is written, and no more, since what queues is memory.
+        let chunks = config.batch_size.div_ceil(source::CHUNK).max(2);
         let (tx, rx) = tokio::sync::mpsc::channel(chunks);
         senders.push(tx);
         let task = WriterTask::new(id, shared.clone());

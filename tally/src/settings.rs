@@ -236,7 +236,7 @@ pub struct WriterArgs {
     #[arg(long, env = "TALLY_COPY_STREAMS", default_value = "all", value_parser = parse_copy_streams)]
     pub copy_streams: CopyStreams,
     /// Records per batch (one transaction each).
-    #[arg(long, env = "TALLY_BATCH_SIZE", default_value_t = 10_000, value_parser = clap::value_parser!(u32).range(1..=1_000_000))]
+    #[arg(long, env = "TALLY_BATCH_SIZE", default_value_t = 20_000, value_parser = clap::value_parser!(u32).range(1..=1_000_000))]
     pub batch_size: u32,
     /// Age at which a partly filled batch is written anyway (`250ms`, `1s`).
     #[arg(long, env = "TALLY_BATCH_AGE", default_value = "250ms", value_parser = parse_duration)]

@@ -1,9 +1,10 @@
 //! Contacts a GDPR erasure removed (`gdpr_erased_contacts`, docs/gdpr.md): an event that
 //! arrives later for one of them is stored without its IP address and without the PII
 //! keys the erasure removed, never with them. The set is cached per process and read
-//! again only when its version moves, which every COPY checks in its own transaction
-//! under the lock an erasure waits for: an erasure's own pass over events comes after
-//! every batch that read an older version has committed.
+//! again only when its version moves, which every batch checks in its transaction
+//! before its first COPY, under the lock an erasure waits for (taken outside any
+//! savepoint, whose rollback would release it): an erasure's own pass over events
+//! comes after every batch that read an older version has committed.
 
 use std::collections::HashMap;
 use std::sync::{Arc, Mutex};
