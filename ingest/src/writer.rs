@@ -138,8 +138,7 @@ impl Writer {
     pub async fn write(&self, batch: &mut Batch) -> Result<Outcome, WriteError> {
         batch.sort_rows();
         let mut client = self.pool.get().await.map_err(WriteError::Pool)?;
-        self.ensure_days(&client, batch.rows.iter().map(|r| r.event.day()))
-            .await?;
+        self.ensure_days(&client, days(&batch.rows)).await?;
         let mut fenced = Vec::new();
         let mut already = Vec::new();
         let mut recreated = false;
@@ -152,8 +151,7 @@ impl Writer {
                     // the attempt forgot the day, so it is created again, once.
                     Err(e) if e.code() == Some(&SqlState::UNDEFINED_TABLE) && !recreated => {
                         recreated = true;
-                        self.ensure_days(&client, batch.rows.iter().map(|r| r.event.day()))
-                            .await?;
+                        self.ensure_days(&client, days(&batch.rows)).await?;
                         continue;
                     }
                     Err(e) => return Err(WriteError::Db(e)),
@@ -631,20 +629,39 @@ impl Outcome {
     }
 }
 
-/// The time between the 10th and the 90th percentile of `rows`' event times, so that a
-/// few late events do not set it.
 /// The ranges of `rows` (sorted by time) that fall on one UTC day each, in order.
 fn day_ranges(rows: &[&Row]) -> Vec<(usize, usize)> {
-    let mut ranges: Vec<(usize, usize)> = Vec::new();
+    let mut ranges: Vec<(usize, usize, DateTime<Utc>)> = Vec::new();
     for (i, row) in rows.iter().enumerate() {
         match ranges.last_mut() {
-            Some((start, end)) if rows[*start].event.day() == row.event.day() => *end = i + 1,
-            _ => ranges.push((i, i + 1)),
+            Some((_, end, next_day)) if row.event.occurred_at < *next_day => *end = i + 1,
+            _ => ranges.push((i, i + 1, DayPartition::of(row.event.day()).bounds().1)),
         }
     }
     ranges
+        .into_iter()
+        .map(|(start, end, _)| (start, end))
+        .collect()
 }
 
+/// The days of `rows`, each computed once per run of rows on the same day (a sorted
+/// batch has one run per day; any order gives every day).
+fn days(rows: &[Row]) -> Vec<NaiveDate> {
+    let mut days: Vec<NaiveDate> = Vec::new();
+    let mut bounds = (DateTime::<Utc>::MAX_UTC, DateTime::<Utc>::MIN_UTC);
+    for row in rows {
+        let at = row.event.occurred_at;
+        if at < bounds.0 || at >= bounds.1 {
+            let day = row.event.day();
+            days.push(day);
+            bounds = DayPartition::of(day).bounds();
+        }
+    }
+    days
+}
+
+/// The time between the 10th and the 90th percentile of `rows`' event times, so that a
+/// few late events do not set it.
 fn time_span(rows: &[Row]) -> chrono::TimeDelta {
     let mut times: Vec<_> = rows.iter().map(|r| r.event.occurred_at).collect();
     times.sort_unstable();

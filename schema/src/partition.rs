@@ -73,7 +73,8 @@ pub fn end_of_day(day: NaiveDate) -> DateTime<Utc> {
 
 /// The UTC day of an instant: the day whose partition holds an event of that time.
 pub fn utc_day(at: DateTime<Utc>) -> NaiveDate {
-    at.date_naive()
+    // `date_naive` would add the zero offset first: a date computation per call.
+    at.naive_utc().date()
 }
 
 /// Creates the partition of `day` if it does not exist (outside any long transaction:

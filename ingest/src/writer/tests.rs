@@ -508,3 +508,56 @@ async fn a_day_whose_partition_was_dropped_since_it_was_seen_gets_it_again() {
     assert_eq!(in_partition, 2);
     assert_eq!(count(&f.db, "SELECT count(*) FROM dead_letters").await, 0);
 }
+
+#[test]
+fn a_batchs_days_are_each_named_once_per_run_in_any_order() {
+    let at = |s: &str| DateTime::parse_from_rfc3339(s).unwrap().with_timezone(&Utc);
+    let mut b = batch(0, Vec::new());
+    for (n, t) in [
+        "2026-12-03T23:59:59.999999Z",
+        "2026-12-04T00:00:00Z",
+        "2026-12-04T23:00:00Z",
+        "2026-12-01T12:00:00Z",
+        "2026-12-04T01:00:00Z",
+    ]
+    .iter()
+    .enumerate()
+    {
+        let mut e = event(n as u128 + 1, "{}");
+        e = String::from_utf8(e)
+            .unwrap()
+            .replace(
+                r#""occurred_at":""#,
+                &format!(r#""occurred_at":"{t}","was":""#),
+            )
+            .into_bytes();
+        b.push(
+            Record {
+                partition: 0,
+                offset: n as i64,
+                payload: e,
+            },
+            0,
+            &Limits::default(),
+            Utc::now(),
+        );
+    }
+    assert!(
+        b.dead.is_empty(),
+        "{:?}",
+        b.dead.iter().map(|d| &d.detail).collect::<Vec<_>>()
+    );
+    let day = |s: &str| at(s).date_naive();
+    assert_eq!(
+        days(&b.rows),
+        vec![
+            day("2026-12-03T00:00:00Z"),
+            day("2026-12-04T00:00:00Z"),
+            day("2026-12-01T00:00:00Z"),
+            day("2026-12-04T00:00:00Z"),
+        ]
+    );
+    b.sort_rows();
+    let rows: Vec<&Row> = b.rows.iter().collect();
+    assert_eq!(day_ranges(&rows), vec![(0, 1), (1, 2), (2, 5)]);
+}
