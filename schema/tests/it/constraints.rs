@@ -480,3 +480,39 @@ async fn every_status_a_list_filters_on_has_its_page_index() {
         );
     }
 }
+
+#[tokio::test]
+async fn sessions_that_create_the_same_day_partition_at_once_all_succeed() {
+    use std::sync::Arc;
+
+    use chrono::NaiveDate;
+
+    let db = TestDb::migrated().await;
+    let mut clients = Vec::new();
+    for _ in 0..6 {
+        clients.push(Arc::new(db.connect().await));
+    }
+    // Each round a fresh day, so every session finds it missing and races to create it.
+    for round in 0..100u32 {
+        let day = NaiveDate::from_ymd_opt(2031, 1, 1).unwrap() + chrono::Days::new(round.into());
+        let barrier = Arc::new(tokio::sync::Barrier::new(clients.len()));
+        let mut sessions = tokio::task::JoinSet::new();
+        for client in &clients {
+            let (client, barrier) = (client.clone(), barrier.clone());
+            sessions.spawn(async move {
+                barrier.wait().await;
+                schema::ensure_day_partition(&*client, day).await
+            });
+        }
+        let mut created = 0;
+        while let Some(result) = sessions.join_next().await {
+            match result.unwrap() {
+                Ok(true) => created += 1,
+                Ok(false) => {}
+                Err(e) => panic!("day {day}: {}", schema::describe_pg_error(&e)),
+            }
+        }
+        assert_eq!(created, 1, "day {day}: exactly one session creates it");
+        assert!(schema::partition_exists(&*clients[0], day).await.unwrap());
+    }
+}
