@@ -28,7 +28,9 @@
 //! before migration 0024, instead of `(occurred_at, event_id)`; the ingest still sorts
 //! its batches by time), `TALLY_BENCH_HELD` (records per partition the mock
 //! broker holds ahead of the ingest's committed offsets: 40,000 lz4, 6,000
-//! uncompressed), `TALLY_BENCH_LOG` (the ingest's log filter). The mock broker keeps ~5 MB per partition: a backlog larger
+//! uncompressed), `TALLY_BENCH_LOG` (the ingest's log filter), `TALLY_BENCH_PG_SETTINGS`
+//! (server settings for the cluster, e.g. `shared_buffers=1GB`; the test defaults
+//! otherwise, shared_buffers 128 MB). The mock broker keeps ~5 MB per partition: a backlog larger
 //! than it holds is produced as far as it fits before the clock starts (checked to be
 //! all retained) and the rest while the ingest drains, held to the same window.
 //!
@@ -88,6 +90,25 @@ struct Run {
     plan: SimulationPlan,
     /// First of the 7 days every shape's events lie in.
     first_day: NaiveDate,
+}
+
+/// The throwaway cluster's settings: the test defaults, plus `TALLY_BENCH_PG_SETTINGS`
+/// (`name=value` pairs separated by commas, e.g. `shared_buffers=1GB`), printed when set.
+fn cluster_options() -> ClusterOptions {
+    let mut options = ClusterOptions::default();
+    let Ok(text) = std::env::var("TALLY_BENCH_PG_SETTINGS") else {
+        return options;
+    };
+    for pair in text.split(',').map(str::trim).filter(|p| !p.is_empty()) {
+        let Some((name, value)) = pair.split_once('=') else {
+            panic!("TALLY_BENCH_PG_SETTINGS: {pair:?} is not name=value (e.g. shared_buffers=1GB)");
+        };
+        options
+            .settings
+            .push((name.trim().to_owned(), value.trim().to_owned()));
+    }
+    eprintln!("PostgreSQL settings beyond the test defaults: {text}");
+    options
 }
 
 /// CPU per stored event (µs) by process over an interval, and the machine's idle share.
@@ -169,7 +190,8 @@ async fn main() {
         first_day,
     };
 
-    let cluster = tokio::task::spawn_blocking(|| Cluster::start(&ClusterOptions::default()))
+    let options = cluster_options();
+    let cluster = tokio::task::spawn_blocking(move || Cluster::start(&options))
         .await
         .unwrap()
         .expect("a local PostgreSQL cluster");
