@@ -418,14 +418,13 @@ impl Writer {
         erased: &ErasedSet,
         inserted: &mut Inserted<'r>,
     ) -> Result<(), tokio_postgres::Error> {
-        let mut pending = day_ranges(rows);
+        let mut pending = day_runs(rows);
         pending.reverse();
-        while let Some((start, end)) = pending.pop() {
+        while let Some((day, start, end)) = pending.pop() {
             if start == end {
                 continue;
             }
             let chunk = &rows[start..end];
-            let day = chunk[0].event.day();
             // Routing through the parent costs PostgreSQL a tuple slot per row of
             // each partition; the partition's own constraint still checks every row.
             let partition = DayPartition::of(day);
@@ -471,8 +470,8 @@ impl Writer {
                         inserted.poisoned.push((row, describe_pg_error(&e)));
                     } else {
                         let mid = start + (end - start) / 2;
-                        pending.push((mid, end));
-                        pending.push((start, mid));
+                        pending.push((day, mid, end));
+                        pending.push((day, start, mid));
                     }
                 }
                 Err(e) => return Err(e),
@@ -629,35 +628,31 @@ impl Outcome {
     }
 }
 
-/// The ranges of `rows` (sorted by time) that fall on one UTC day each, in order.
-fn day_ranges(rows: &[&Row]) -> Vec<(usize, usize)> {
-    let mut ranges: Vec<(usize, usize, DateTime<Utc>)> = Vec::new();
+/// The runs of `rows` on one UTC day each, in order: the day and the run's range
+/// `[start, end)`. A batch sorted by [`Batch::sort_rows`] has one run per day; any
+/// order gives every day. The day is computed once per run.
+fn day_runs<R: std::borrow::Borrow<Row>>(rows: &[R]) -> Vec<(NaiveDate, usize, usize)> {
+    let mut runs: Vec<(NaiveDate, usize, usize)> = Vec::new();
+    let mut bounds = (DateTime::<Utc>::MAX_UTC, DateTime::<Utc>::MIN_UTC);
     for (i, row) in rows.iter().enumerate() {
-        match ranges.last_mut() {
-            Some((_, end, next_day)) if row.event.occurred_at < *next_day => *end = i + 1,
-            _ => ranges.push((i, i + 1, DayPartition::of(row.event.day()).bounds().1)),
+        let event = &row.borrow().event;
+        match runs.last_mut() {
+            Some((_, _, end)) if bounds.0 <= event.occurred_at && event.occurred_at < bounds.1 => {
+                *end = i + 1
+            }
+            _ => {
+                let day = event.day();
+                bounds = DayPartition::of(day).bounds();
+                runs.push((day, i, i + 1));
+            }
         }
     }
-    ranges
-        .into_iter()
-        .map(|(start, end, _)| (start, end))
-        .collect()
+    runs
 }
 
-/// The days of `rows`, each computed once per run of rows on the same day (a sorted
-/// batch has one run per day; any order gives every day).
-fn days(rows: &[Row]) -> Vec<NaiveDate> {
-    let mut days: Vec<NaiveDate> = Vec::new();
-    let mut bounds = (DateTime::<Utc>::MAX_UTC, DateTime::<Utc>::MIN_UTC);
-    for row in rows {
-        let at = row.event.occurred_at;
-        if at < bounds.0 || at >= bounds.1 {
-            let day = row.event.day();
-            days.push(day);
-            bounds = DayPartition::of(day).bounds();
-        }
-    }
-    days
+/// The days of `rows`, one per run (see [`day_runs`]).
+fn days(rows: &[Row]) -> impl Iterator<Item = NaiveDate> {
+    day_runs(rows).into_iter().map(|(day, _, _)| day)
 }
 
 /// The time between the 10th and the 90th percentile of `rows`' event times, so that a
